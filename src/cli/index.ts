@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The dse command line. Each command lives in its own module under commands/ and registers itself
+ * on the program; this file only wires them up and turns errors into one clear line.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../util/errors.js';
+import { registerCx } from './commands/cx.js';
+import { registerSample } from './commands/sample.js';
+import { registerTrain } from './commands/train.js';
+import { registerData } from './commands/data.js';
+import { registerRun } from './commands/run.js';
+import { registerQuery } from './commands/query.js';
+import { registerAnalysis } from './commands/analysis.js';
+
+export function buildProgram(): Command {
+  const program = new Command('dse')
+    .description('Design-space exploration for convolutional networks (RegNet/AnyNet), after Radosavovic et al. 2020')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerCx(program);
+  registerSample(program);
+  registerTrain(program);
+  registerData(program);
+  registerRun(program);
+  registerQuery(program);
+  registerAnalysis(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isUserError(e)) {
+      process.stderr.write(`dse: ${(e as Error).message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`dse: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.DSE_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    else process.stderr.write('dse: set DSE_DEBUG=1 for the stack trace, and please report it\n');
+    return 1;
+  }
+}
+
+function isEntryModule(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryModule()) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The prepared-dataset file both engines read: a small JSON header, then the four arrays at 64-byte
+ * aligned offsets, so Python can np.memmap them and a worker thread can view them without copying.
+ *
+ *   bytes 0..7   "DSEDATA1"
+ *   bytes 8..11  uint32 LE: header length H
+ *   bytes 12..   H bytes of JSON header (TensorFileHeader)
+ *   then train_x, train_y, test_x, test_y at header.offsets
+ *
+ * The format is read by src/workers/torch/trainer.py (load_dataset) too; keep both in step.
+ */
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { DatasetError, type ImageDataset } from './types.js';
+
+const MAGIC = 'DSEDATA1';
+const ALIGN = 64;
+
+export interface TensorFileHeader {
+  name: string;
+  num_classes: number;
+  channels: number;
+  height: number;
+  width: number;
+  train_n: number;
+  test_n: number;
+  mean: number[];
+  std: number[];
+  layout: 'NCHW';
+  offsets: { train_x: number; train_y: number; test_x: number; test_y: number; end: number };
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+/** Writes the dataset atomically (temp file + rename), so a reader never sees half a file. */
+export function writeTensorFile(path: string, ds: ImageDataset): void {
+  const chw = ds.channels * ds.height * ds.width;
+  const sizes = { train_x: ds.train.n * chw, train_y: ds.train.n, test_x: ds.test.n * chw, test_y: ds.test.n };
+  const headerBase = {
+    name: ds.name, num_classes: ds.num_classes, channels: ds.channels, height: ds.height, width: ds.width,
+    train_n: ds.train.n, test_n: ds.test.n, mean: ds.mean, std: ds.std, layout: 'NCHW' as const,
+  };
+  // The header's own length moves the offsets; reserve room for the offsets' digits generously.
+  const reserve = Buffer.byteLength(JSON.stringify({ ...headerBase, offsets: { train_x: 0, train_y: 0, test_x: 0, test_y: 0, end: 0 } })) + 5 * 16;
+  let pos = align(12 + reserve);
+  const offsets = { train_x: 0, train_y: 0, test_x: 0, test_y: 0, end: 0 };
+  for (const key of ['train_x', 'train_y', 'test_x', 'test_y'] as const) {
+    offsets[key] = pos;
+    pos = align(pos + sizes[key]);
+  }
+  offsets.end = pos;
+  const header: TensorFileHeader = { ...headerBase, offsets };
+  const json = Buffer.from(JSON.stringify(header).padEnd(reserve, ' '));
+  const prefix = Buffer.alloc(12);
+  prefix.write(MAGIC, 0, 'ascii');
+  prefix.writeUInt32LE(json.length, 8);
+
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, prefix, 0, 12, 0);
+    writeSync(fd, json, 0, json.length, 12);
+    writeSync(fd, ds.train.x, 0, sizes.train_x, offsets.train_x);
+    writeSync(fd, ds.train.y, 0, sizes.train_y, offsets.train_y);
+    writeSync(fd, ds.test.x, 0, sizes.test_x, offsets.test_x);
+    writeSync(fd, ds.test.y, 0, sizes.test_y, offsets.test_y);
+    writeSync(fd, Buffer.alloc(1), 0, 1, offsets.end - 1);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export function readTensorFile(path: string): ImageDataset {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new DatasetError(`prepared dataset ${path} cannot be read: ${(e as Error).message}`);
+  }
+  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MAGIC) throw new DatasetError(`${path} is not a dse dataset file (bad magic)`);
+  const len = buf.readUInt32LE(8);
+  const h = JSON.parse(buf.toString('utf8', 12, 12 + len)) as TensorFileHeader;
+  if (buf.length < h.offsets.end) throw new DatasetError(`${path} is truncated (${buf.length} of ${h.offsets.end} bytes)`);
+  const chw = h.channels * h.height * h.width;
+  const view = (off: number, n: number) => new Uint8Array(buf.buffer, buf.byteOffset + off, n);
+  return {
+    name: h.name, num_classes: h.num_classes, channels: h.channels, height: h.height, width: h.width,
+    mean: h.mean, std: h.std,
+    train: { n: h.train_n, x: view(h.offsets.train_x, h.train_n * chw), y: view(h.offsets.train_y, h.train_n) },
+    test: { n: h.test_n, x: view(h.offsets.test_x, h.test_n * chw), y: view(h.offsets.test_y, h.test_n) },
+  };
+}

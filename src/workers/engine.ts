@@ -1,0 +1,116 @@
+/**
+ * The engine contract. An engine takes a spec, a dataset and a recipe and returns metrics; it knows
+ * nothing of sweeps. Both engines (torch: a persistent Python process per slot; tfjs: a piscina
+ * worker thread) implement it, and the pool schedules trials over slots of either kind.
+ */
+import type { ModelSpec } from '../space/spec.js';
+
+export type EngineName = 'torch' | 'tfjs';
+
+/** The training recipe (pycls OPTIM/TRAIN settings). */
+export interface Recipe {
+  epochs: number;
+  batch_size: number;
+  /** Base learning rate for 128 images; the engine scales it by batch_size / 128. */
+  base_lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weight_decay: number;
+  /** When false, BN weights and biases get no weight decay (pycls BN.USE_CUSTOM_WEIGHT_DECAY). */
+  bn_weight_decay: boolean;
+  warmup_epochs: number;
+  /** Warmup starts at base_lr * warmup_factor and rises linearly to base_lr. */
+  warmup_factor: number;
+  label_smoothing: number;
+  /** Random crop with this zero padding and horizontal flip on training images (0 disables crop). */
+  augment_pad: number;
+  augment_flip: boolean;
+  seed: number;
+}
+
+export const DEFAULT_RECIPE: Recipe = {
+  epochs: 10,
+  batch_size: 128,
+  base_lr: 0.1,
+  momentum: 0.9,
+  nesterov: true,
+  weight_decay: 5e-4,
+  bn_weight_decay: true,
+  warmup_epochs: 0,
+  warmup_factor: 0.1,
+  label_smoothing: 0,
+  augment_pad: 4,
+  augment_flip: true,
+  seed: 0,
+};
+
+/** Learning rate at a (fractional) epoch: linear warmup, then half-period cosine (pycls lr_fun_cos). */
+export function learningRate(recipe: Recipe, epoch: number): number {
+  const lr = recipe.base_lr * (recipe.batch_size / 128);
+  let value = 0.5 * lr * (1 + Math.cos((Math.PI * epoch) / recipe.epochs));
+  if (epoch < recipe.warmup_epochs) {
+    const alpha = epoch / recipe.warmup_epochs;
+    value *= recipe.warmup_factor * (1 - alpha) + alpha;
+  }
+  return value;
+}
+
+/** Where the engine finds the prepared dataset: a tensor file written by src/models/data (see tensorFile.ts). */
+export interface DatasetRef {
+  name: string;
+  /** Path of the prepared dataset file (uint8 images + labels + header). */
+  path: string;
+  num_classes: number;
+  channels: number;
+  resolution: number;
+  /** Per-channel mean and std of the training subset, on the 0..1 scale. */
+  mean: number[];
+  std: number[];
+}
+
+export interface TrainRequest {
+  trial_id: string;
+  spec: ModelSpec;
+  dataset: DatasetRef;
+  recipe: Recipe;
+  /** 'cpu', 'cuda' (the slot's CUDA_VISIBLE_DEVICES picks the GPU) or 'auto'. */
+  device: string;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  train_loss: number;
+  train_err: number;
+  test_err: number;
+  seconds: number;
+  images_per_sec: number;
+}
+
+export type TrialStatus = 'done' | 'failed' | 'interrupted';
+
+export interface TrainResult {
+  trial_id: string;
+  status: TrialStatus;
+  epochs: EpochMetrics[];
+  final_test_err: number | null;
+  best_test_err: number | null;
+  /** Parameter count of the network the engine actually built. */
+  params_built: number | null;
+  peak_mem_bytes: number | null;
+  seconds: number;
+  error: string | null;
+  /** Slot that ran it, e.g. "torch:cuda0#1" or "tfjs:wasm#0". */
+  worker: string;
+  device: string;
+}
+
+/** A running engine instance bound to one slot. */
+export interface EngineSlot {
+  readonly name: string;
+  readonly engine: EngineName;
+  train(req: TrainRequest, onEpoch: (m: EpochMetrics) => void, signal: AbortSignal): Promise<TrainResult>;
+  close(): Promise<void>;
+}
+
+export class EngineUnavailableError extends Error {}
