@@ -23,6 +23,22 @@ export interface NetworkOptions {
   headW?: number;
 }
 
+/** NetworkOptions plus the stage strides used when a sampler or a RegNet decides the stage count. */
+export interface NetworkConfig extends NetworkOptions {
+  /** Stride of each stage's first block (pycls REGNET.STRIDE); default 2. */
+  stride?: number;
+  /** Stride of stage 1's first block, when it differs (CIFAR nets keep full resolution in stage 1). */
+  firstStride?: number;
+}
+
+/** Per-stage strides: firstStride (default: stride) for stage 1, stride (default 2) for the rest. */
+export function stageStrides(numStages: number, cfg: Pick<NetworkConfig, 'stride' | 'firstStride'>): number[] {
+  const stride = cfg.stride ?? 2;
+  const out = new Array<number>(numStages).fill(stride);
+  if (numStages > 0) out[0] = cfg.firstStride ?? stride;
+  return out;
+}
+
 export class SpecError extends Error {
   constructor(
     readonly param: string,
