@@ -1,4 +1,231 @@
-import type { Command } from 'commander';
+/**
+ * `dse train`: trains one model on one dataset with one engine, printing its complexity, a line per
+ * epoch and the result. This is how a user debugs a single candidate before (or after) a sweep.
+ *
+ *   dse train --model anynet --depths 1,1 --widths 16,32 --block res_basic_block --stem res_stem_cifar \
+ *             --stem-w 16 --dataset synthetic --epochs 2 --engine tfjs
+ *   dse train --spec model.json --dataset cifar10 --device cuda --epochs 10
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
+import { complexity } from '../../space/blocks.js';
+import { SpecError, validateSpec } from '../../space/build.js';
+import { complexityLines, withCommas } from '../../space/format.js';
+import type { ModelSpec } from '../../space/spec.js';
+import { UserError } from '../../util/errors.js';
+import { DEFAULT_RECIPE, type EngineName, type EpochMetrics, type Recipe, type TrainRequest, type TrainResult } from '../../workers/engine.js';
+import { Pool, abortOnSignals } from '../../workers/pool.js';
+import { createSlots } from '../../workers/slots.js';
+import { type ModelOptionValues, addModelOptions, parseNumber, specFromOptions } from '../modelOptions.js';
 
-// Placeholder until this command's owner lands it; see the issue that owns it.
-export function registerTrain(_program: Command): void {}
+interface TrainOptions extends ModelOptionValues {
+  spec?: string;
+  engine: string;
+  backend?: string;
+  device: string;
+  gpu?: string;
+  dataset: string;
+  dataDir?: string;
+  trainSize?: string;
+  testSize?: string;
+  resize?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  wd?: string;
+  labelSmoothing?: string;
+  warmupEpochs?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+/** Attribute names of the model flags (other than --model, which has a default). */
+const MODEL_FLAGS = addModelOptions(new Command()).options.filter((o) => o.long !== '--model').map((o) => ({ key: o.attributeName(), flag: o.long! }));
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train one model (from model flags or --spec) on a dataset and print per-epoch metrics')
+    .option('--spec <file>', 'a model spec JSON file (a ModelSpec, or any JSON with a "spec" field such as `dse cx --json`), instead of model flags')
+    .option('--engine <name>', 'torch or tfjs', 'torch')
+    .option('--backend <name>', 'tfjs backend: wasm, cpu or tensorflow (default: the best available)')
+    .option('--device <device>', 'cpu or cuda (torch)', 'cpu')
+    .option('--gpu <index>', 'with --device cuda: the GPU to use (sets CUDA_VISIBLE_DEVICES; default 0)')
+    .option('--dataset <name>', `${DATASET_NAMES.join(', ')}`, 'synthetic')
+    .option('--data-dir <dir>', 'folder with the dataset files (default: per dataset, see `dse data info`)')
+    .option('--train-size <n>', 'training images: a class-stratified seeded subset (default: all; synthetic 2048)')
+    .option('--test-size <n>', 'test images (default: all; synthetic 512)')
+    .option('--resize <mode>', 'how images reach --resolution: bilinear or pad (zero-pad / centre-crop)', 'bilinear')
+    .option('--epochs <n>', `training epochs (default ${DEFAULT_RECIPE.epochs})`)
+    .option('--batch-size <n>', `batch size (default ${DEFAULT_RECIPE.batch_size})`)
+    .option('--lr <lr>', `base learning rate for batch 128, scaled linearly with the batch size (default ${DEFAULT_RECIPE.base_lr})`)
+    .option('--wd <wd>', `weight decay (default ${DEFAULT_RECIPE.weight_decay})`)
+    .option('--label-smoothing <e>', `label smoothing (default ${DEFAULT_RECIPE.label_smoothing})`)
+    .option('--warmup-epochs <n>', `linear warmup epochs (default ${DEFAULT_RECIPE.warmup_epochs})`)
+    .option('--seed <n>', 'seed of the data subset, initialization and data order (default 0)')
+    .option('--json', 'print one JSON object (spec, complexity, dataset, recipe, result) instead of text');
+  addModelOptions(cmd).action((opts: TrainOptions) => train(opts));
+}
+
+function choice<T extends string>(value: string, flag: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UserError(`${flag}: must be one of ${choices.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function readSpecFile(path: string): ModelSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`--spec: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`--spec: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const spec = (json && typeof json === 'object' && 'spec' in json ? (json as { spec: unknown }).spec : json) as ModelSpec;
+  try {
+    validateSpec(spec);
+  } catch (e) {
+    if (e instanceof SpecError) throw new UserError(`--spec: ${path}: ${e.message}`);
+    throw e;
+  }
+  return spec;
+}
+
+/** The model: from --spec, or from the model flags with the dataset's shape as the defaults. */
+function modelSpec(opts: TrainOptions, dataset: DatasetName): ModelSpec {
+  const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
+  if (opts.spec) {
+    if (given.length) throw new UserError(`${given[0].flag}: give either --spec or model flags, not both`);
+    return readSpecFile(opts.spec);
+  }
+  const shape = NATIVE_SHAPES[dataset];
+  return specFromOptions(opts, { resolution: shape.resolution, numClasses: shape.num_classes, inputChannels: shape.channels });
+}
+
+/** The dataset the model needs: its resolution and channels (and, for synthetic, its classes). */
+function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, seed: number): DatasetConfig {
+  const shape = NATIVE_SHAPES[name];
+  const synthetic = name === 'synthetic';
+  if (!synthetic && spec.head.num_classes !== shape.num_classes) {
+    throw new UserError(`${opts.spec ? '--spec' : '--classes'}: the model has ${spec.head.num_classes} classes but ${name} has ${shape.num_classes}`);
+  }
+  return {
+    name, seed, data_dir: opts.dataDir,
+    train_size: opts.trainSize === undefined ? undefined : parseNumber(opts.trainSize, '--train-size', 'positiveInt'),
+    test_size: opts.testSize === undefined ? undefined : parseNumber(opts.testSize, '--test-size', 'positiveInt'),
+    resolution: synthetic || spec.input.resolution !== shape.resolution ? spec.input.resolution : undefined,
+    resize: choice(opts.resize ?? 'bilinear', '--resize', ['bilinear', 'pad'] as const),
+    channels: synthetic || spec.input.channels !== shape.channels ? spec.input.channels : undefined,
+    num_classes: synthetic ? spec.head.num_classes : undefined,
+  };
+}
+
+function recipeFrom(opts: TrainOptions, seed: number): Recipe {
+  const num = (v: string | undefined, flag: string, kind: Parameters<typeof parseNumber>[2], fallback: number) => (v === undefined ? fallback : parseNumber(v, flag, kind));
+  const d = DEFAULT_RECIPE;
+  const recipe: Recipe = {
+    ...d,
+    seed,
+    epochs: num(opts.epochs, '--epochs', 'positiveInt', d.epochs),
+    batch_size: num(opts.batchSize, '--batch-size', 'positiveInt', d.batch_size),
+    base_lr: num(opts.lr, '--lr', 'positive', d.base_lr),
+    weight_decay: num(opts.wd, '--wd', 'number', d.weight_decay),
+    label_smoothing: num(opts.labelSmoothing, '--label-smoothing', 'number', d.label_smoothing),
+    warmup_epochs: num(opts.warmupEpochs, '--warmup-epochs', 'number', d.warmup_epochs),
+  };
+  if (recipe.weight_decay < 0) throw new UserError(`--wd: must be >= 0, got "${opts.wd}"`);
+  if (recipe.label_smoothing < 0 || recipe.label_smoothing >= 1) throw new UserError(`--label-smoothing: must be in [0, 1), got "${opts.labelSmoothing}"`);
+  if (recipe.warmup_epochs < 0) throw new UserError(`--warmup-epochs: must be >= 0, got "${opts.warmupEpochs}"`);
+  return recipe;
+}
+
+const EPOCH_HEADER = ['epoch', 'lr', 'train_loss', 'train_err', 'test_err', 'seconds', 'img/s'];
+const EPOCH_WIDTHS = [5, 10, 10, 9, 8, 8, 9];
+
+function tableLine(cells: string[]): string {
+  return cells.map((c, i) => c.padStart(EPOCH_WIDTHS[i])).join('  ');
+}
+
+/** One table line per epoch (engines count epochs from 1). */
+export function epochLine(m: EpochMetrics): string {
+  const f = (v: number, digits: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(digits));
+  return tableLine([String(m.epoch), m.lr.toPrecision(4), f(m.train_loss, 4), f(m.train_err, 2), f(m.test_err, 2), f(m.seconds, 1), f(m.images_per_sec, 0)]);
+}
+
+function datasetLine(p: PreparedDataset): string {
+  const r = p.ref;
+  const stats = (v: number[]) => `[${v.map((x) => x.toFixed(4)).join(', ')}]`;
+  return `dataset ${r.name}: ${p.train_n} train / ${p.test_n} test, ${r.channels}x${r.resolution}x${r.resolution}, ${r.num_classes} classes, mean ${stats(r.mean)} std ${stats(r.std)}${p.cached ? ' (cached)' : ''}`;
+}
+
+function resultLines(result: TrainResult, counted: number): string[] {
+  const err = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}%`);
+  const lines = [`result: ${result.status} on ${result.worker} in ${result.seconds.toFixed(1)} s`];
+  if (result.status === 'done') lines.push(`final test error ${err(result.final_test_err)}, best ${err(result.best_test_err)}`);
+  if (result.params_built !== null) {
+    lines.push(`params built ${withCommas(result.params_built)}${result.params_built === counted ? ' (matches the count)' : ` (the count says ${withCommas(counted)})`}`);
+  }
+  if (result.peak_mem_bytes) lines.push(`peak memory ${(result.peak_mem_bytes / 2 ** 20).toFixed(1)} MiB`);
+  if (result.error) lines.push(`error: ${result.error}`);
+  return lines;
+}
+
+async function train(opts: TrainOptions): Promise<void> {
+  const engine = choice(opts.engine, '--engine', ['torch', 'tfjs'] as const) as EngineName;
+  const device = choice(opts.device, '--device', ['cpu', 'cuda'] as const);
+  if (engine === 'tfjs' && device !== 'cpu') throw new UserError('--device: the tfjs engine runs on the CPU; use --engine torch for cuda');
+  if (opts.backend !== undefined && engine !== 'tfjs') throw new UserError('--backend: applies to --engine tfjs only');
+  const gpu = opts.gpu === undefined ? 0 : parseNumber(opts.gpu, '--gpu', 'nonNegativeInt');
+  if (opts.gpu !== undefined && device !== 'cuda') throw new UserError('--gpu: applies to --device cuda only');
+  const datasetName = choice(opts.dataset, '--dataset', DATASET_NAMES);
+  const seed = opts.seed === undefined ? 0 : parseNumber(opts.seed, '--seed', 'nonNegativeInt');
+  const recipe = recipeFrom(opts, seed);
+  const spec = modelSpec(opts, datasetName);
+  const cx = complexity(spec);
+  const out = (line: string) => {
+    if (!opts.json) process.stdout.write(`${line}\n`);
+  };
+  out(`model: ${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${spec.blocks.length} blocks, ${spec.head.num_classes} classes`);
+  for (const line of complexityLines(cx)) out(line);
+
+  const prepared = prepareDatasetDetailed(datasetConfig(opts, datasetName, spec, seed));
+  out(datasetLine(prepared));
+
+  const slots = await createSlots({ engine, gpus: device === 'cuda' ? [gpu] : [], trials_per_gpu: 1, cpu_workers: 1, backend: opts.backend });
+  const req: TrainRequest = { trial_id: 'train', spec, dataset: prepared.ref, recipe, device };
+  let printedHeader = false;
+  const pool = new Pool(slots, {
+    onStart: (_r, slot) => out(`training on ${slot} (${device}${device === 'cuda' ? `, GPU ${gpu}` : ''}): ${recipe.epochs} epochs, batch ${recipe.batch_size}, lr ${recipe.base_lr}, wd ${recipe.weight_decay}`),
+    onEpoch: (_r, m) => {
+      if (!printedHeader) out(tableLine(EPOCH_HEADER));
+      printedHeader = true;
+      out(epochLine(m));
+    },
+  });
+  const removeSignals = abortOnSignals(pool, () => process.stderr.write('dse: interrupted; stopping the training (press Ctrl-C again to quit at once)\n'));
+  let result: TrainResult;
+  try {
+    pool.push(req);
+    const summary = await pool.run();
+    result = summary.results[0];
+  } finally {
+    removeSignals();
+    await pool.close();
+  }
+  if (!result) throw new UserError('interrupted before the training started');
+  if (opts.json) {
+    const json = { spec, complexity: cx, dataset: { ...prepared.ref, train_n: prepared.train_n, test_n: prepared.test_n }, recipe, engine, result };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    for (const line of resultLines(result, cx.params)) out(line);
+  }
+  if (result.status !== 'done') {
+    const first = (result.error ?? '').split('\n')[0];
+    throw new UserError(result.status === 'interrupted' ? 'training interrupted' : `training failed${first ? `: ${first}` : ''}`);
+  }
+}

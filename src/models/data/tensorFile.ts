@@ -7,9 +7,9 @@
  *   bytes 12..   H bytes of JSON header (TensorFileHeader)
  *   then train_x, train_y, test_x, test_y at header.offsets
  *
- * The format is read by src/workers/torch/trainer.py (load_dataset) too; keep both in step.
+ * The format is read by src/workers/torch/trainer.py (read_tensor_file) too; keep both in step.
  */
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { DatasetError, type ImageDataset } from './types.js';
 
 const MAGIC = 'DSEDATA1';
@@ -59,17 +59,59 @@ export function writeTensorFile(path: string, ds: ImageDataset): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, prefix, 0, 12, 0);
-    writeSync(fd, json, 0, json.length, 12);
-    writeSync(fd, ds.train.x, 0, sizes.train_x, offsets.train_x);
-    writeSync(fd, ds.train.y, 0, sizes.train_y, offsets.train_y);
-    writeSync(fd, ds.test.x, 0, sizes.test_x, offsets.test_x);
-    writeSync(fd, ds.test.y, 0, sizes.test_y, offsets.test_y);
-    writeSync(fd, Buffer.alloc(1), 0, 1, offsets.end - 1);
+    try {
+      writeSync(fd, prefix, 0, 12, 0);
+      writeSync(fd, json, 0, json.length, 12);
+      writeSync(fd, ds.train.x, 0, sizes.train_x, offsets.train_x);
+      writeSync(fd, ds.train.y, 0, sizes.train_y, offsets.train_y);
+      writeSync(fd, ds.test.x, 0, sizes.test_x, offsets.test_x);
+      writeSync(fd, ds.test.y, 0, sizes.test_y, offsets.test_y);
+      writeSync(fd, Buffer.alloc(1), 0, 1, offsets.end - 1);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function parseHeader(path: string, prefix: Buffer, fileSize: number, readJson: (len: number) => Buffer): TensorFileHeader {
+  if (prefix.length < 12 || prefix.toString('ascii', 0, 8) !== MAGIC) throw new DatasetError(`${path} is not a dse dataset file (bad magic)`);
+  const len = prefix.readUInt32LE(8);
+  if (12 + len > fileSize) throw new DatasetError(`${path} is truncated (header of ${len} bytes, file of ${fileSize})`);
+  let h: TensorFileHeader;
+  try {
+    h = JSON.parse(readJson(len).toString('utf8')) as TensorFileHeader;
+  } catch (e) {
+    throw new DatasetError(`${path} has a corrupt header: ${(e as Error).message}`);
+  }
+  if (!h?.offsets || typeof h.offsets.end !== 'number') throw new DatasetError(`${path} has a corrupt header (no offsets)`);
+  if (fileSize < h.offsets.end) throw new DatasetError(`${path} is truncated (${fileSize} of ${h.offsets.end} bytes)`);
+  return h;
+}
+
+/** Reads only the header (a few hundred bytes) and checks the file is as long as the header says. */
+export function readTensorFileHeader(path: string): TensorFileHeader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new DatasetError(`prepared dataset ${path} cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const prefix = Buffer.alloc(Math.min(12, size));
+    readSync(fd, prefix, 0, prefix.length, 0);
+    return parseHeader(path, prefix, size, (len) => {
+      const json = Buffer.alloc(len);
+      readSync(fd, json, 0, len, 12);
+      return json;
+    });
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
 }
 
 export function readTensorFile(path: string): ImageDataset {
@@ -79,10 +121,7 @@ export function readTensorFile(path: string): ImageDataset {
   } catch (e) {
     throw new DatasetError(`prepared dataset ${path} cannot be read: ${(e as Error).message}`);
   }
-  if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MAGIC) throw new DatasetError(`${path} is not a dse dataset file (bad magic)`);
-  const len = buf.readUInt32LE(8);
-  const h = JSON.parse(buf.toString('utf8', 12, 12 + len)) as TensorFileHeader;
-  if (buf.length < h.offsets.end) throw new DatasetError(`${path} is truncated (${buf.length} of ${h.offsets.end} bytes)`);
+  const h = parseHeader(path, buf.subarray(0, 12), buf.length, (len) => buf.subarray(12, 12 + len));
   const chw = h.channels * h.height * h.width;
   const view = (off: number, n: number) => new Uint8Array(buf.buffer, buf.byteOffset + off, n);
   return {

@@ -1,4 +1,5 @@
 /** In-memory image datasets: uint8 pixels in NCHW order and uint8 labels. */
+import { UserError } from '../../util/errors.js';
 
 export interface ImageSplit {
   /** n * channels * height * width bytes, NCHW. */
@@ -21,4 +22,16 @@ export interface ImageDataset {
   std: number[];
 }
 
-export class DatasetError extends Error {}
+/** A dataset as read from its source, before normalization statistics are computed. */
+export type RawDataset = Omit<ImageDataset, 'mean' | 'std'>;
+
+/**
+ * A dataset that is missing, corrupt or asked for in a way it cannot be given. It is a UserError, so
+ * the CLI prints its message (which names the path and how to get the data) as one line.
+ */
+export class DatasetError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}

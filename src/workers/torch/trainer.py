@@ -535,6 +535,9 @@ def handle(msg):
 
 
 def main():
+    # Ctrl-C in a terminal reaches the whole process group; dse decides what an interrupt means
+    # (it stops the trial and kills this process), so the trainer must not die on it first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threads = int(os.environ.get("DSE_TORCH_THREADS", "0") or 0)
     if threads > 0:
         torch.set_num_threads(threads)

@@ -1,0 +1,84 @@
+/**
+ * Worker slots from a resources description: GPUs x trials per GPU, or N CPU workers. Each torch slot
+ * is one trainer process (with its own CUDA_VISIBLE_DEVICES); each tfjs slot is one worker thread.
+ * CPU slots share the cores: each gets max(1, floor(cores / slots)) threads.
+ */
+import { availableParallelism } from 'node:os';
+import { UserError, isUserError } from '../util/errors.js';
+import type { EngineName, EngineSlot } from './engine.js';
+import { errorText } from './pool.js';
+
+export interface SlotResources {
+  engine: EngineName;
+  /** GPU indices; empty for CPU workers. */
+  gpus: number[];
+  trials_per_gpu: number;
+  cpu_workers: number;
+  /** tfjs backend (e.g. wasm, cpu, tensorflow); the engine's default when absent. */
+  backend?: string;
+}
+
+export interface SlotPlan {
+  name: string;
+  /** The GPU this slot sees as its only device; null for a CPU slot. */
+  cudaDevice: number | null;
+  threads: number;
+}
+
+function checkCount(flag: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new UserError(`${flag}: must be an integer >= ${min}, got ${v}`);
+}
+
+/** The slots a resources description asks for (validated), without starting anything. */
+export function planSlots(resources: SlotResources, cores = availableParallelism()): SlotPlan[] {
+  const { engine, gpus } = resources;
+  if (engine !== 'torch' && engine !== 'tfjs') throw new UserError(`--engine: must be torch or tfjs, got "${engine}"`);
+  gpus.forEach((g) => checkCount('--gpus', g, 0));
+  if (new Set(gpus).size !== gpus.length) throw new UserError(`--gpus: lists a GPU twice (${gpus.join(',')}); use --trials-per-gpu to run several trials on one GPU`);
+  if (engine === 'tfjs' && gpus.length) throw new UserError('--gpus: the tfjs engine runs on CPU worker threads; use --cpu-workers N, or --engine torch for GPUs');
+  const plans: SlotPlan[] = [];
+  if (gpus.length) {
+    checkCount('--trials-per-gpu', resources.trials_per_gpu, 1);
+    const threads = Math.max(1, Math.floor(cores / (gpus.length * resources.trials_per_gpu)));
+    for (const g of gpus) for (let t = 0; t < resources.trials_per_gpu; t++) plans.push({ name: `torch:cuda${g}#${t}`, cudaDevice: g, threads });
+    return plans;
+  }
+  checkCount('--cpu-workers', resources.cpu_workers, 1);
+  const threads = Math.max(1, Math.floor(cores / resources.cpu_workers));
+  const prefix = engine === 'torch' ? 'torch:cpu' : `tfjs:${resources.backend ?? 'auto'}`;
+  for (let i = 0; i < resources.cpu_workers; i++) plans.push({ name: `${prefix}#${i}`, cudaDevice: null, threads });
+  return plans;
+}
+
+/**
+ * Starts every slot (in parallel) and resolves once all are ready. If any cannot start, the others
+ * are closed and a UserError names the slot and the reason.
+ */
+export async function createSlots(resources: SlotResources): Promise<EngineSlot[]> {
+  const plans = planSlots(resources);
+  // Each engine is imported only when used: tfjs and the torch launcher cost start-up time for every command.
+  const create: (p: SlotPlan) => Promise<EngineSlot> =
+    resources.engine === 'torch'
+      ? await import('./torch/slot.js').then((m) => async (p: SlotPlan) => {
+          const slot = await m.createTorchSlot({ name: p.name, cudaDevice: p.cudaDevice, threads: p.threads });
+          if (p.cudaDevice !== null && slot.readyInfo && !slot.readyInfo.cuda) {
+            await slot.close();
+            throw new UserError(`--gpus: torch sees no CUDA device with CUDA_VISIBLE_DEVICES=${p.cudaDevice} (${slot.name}); check the GPU index with nvidia-smi, or run on CPU workers`);
+          }
+          return slot;
+        })
+      : await import('./tfjs/slot.js').then((m) => (p: SlotPlan) => m.createTfjsSlot({ name: p.name, backend: resources.backend, threads: p.threads }));
+  const started = await Promise.allSettled(plans.map(create));
+  const failure = started.findIndex((s) => s.status === 'rejected');
+  if (failure < 0) return started.map((s) => (s as PromiseFulfilledResult<EngineSlot>).value);
+  await Promise.allSettled(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
+  const reason = (started[failure] as PromiseRejectedResult).reason;
+  if (isUserError(reason)) throw reason;
+  throw new UserError(`cannot start worker ${plans[failure].name}: ${oneLine(errorText(reason))}`);
+}
+
+/** A multi-line engine error (message, then a stderr tail) as one line: the message and the last line. */
+function oneLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('---'));
+  return lines.length > 1 ? `${lines[0]}: ${lines[lines.length - 1]}` : (lines[0] ?? 'unknown error');
+}
