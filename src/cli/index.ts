@@ -19,7 +19,10 @@ export function buildProgram(): Command {
   const program = new Command('dse')
     .description('Design-space exploration for convolutional networks (RegNet/AnyNet), after Radosavovic et al. 2020')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Before the commands are registered, so every subcommand inherits it: commander errors then
+    // reach main() and exit 2 like any other bad input.
+    .exitOverride();
   registerCx(program);
   registerSample(program);
   registerTrain(program);
@@ -32,7 +35,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return 0;

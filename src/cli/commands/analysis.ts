@@ -1,4 +1,340 @@
+/**
+ * Analysis commands: `dse fit` (the width-rule fit, stored per trial), `dse plot edf|scatter|widths|
+ * curves|efficiency` (one figure, SVG or PNG) and `dse analyze` (a self-contained HTML report).
+ *
+ * Sweeps are named `name` (found through --db, else db/<name>.sqlite, else any db/*.sqlite holding
+ * it) or `file.sqlite:name`, so sweeps in different database files compare in one command.
+ */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { openStore } from '../../store/index.js';
+import { openStoreForSweep } from '../../store/locate.js';
+import { blockWidths } from '../../space/spec.js';
+import type { TrialRecord } from '../../store/types.js';
+import { UserError } from '../../util/errors.js';
+import type { BootstrapOptions } from '../../analysis/bootstrap.js';
+import { fmt } from '../../analysis/charts/theme.js';
+import { edfAt } from '../../analysis/edf.js';
+import {
+  curvesFigure,
+  edfFigure,
+  efficiencyFigure,
+  fitFigure,
+  populations,
+  requireTrained,
+  scatterFigure,
+  widthsFigure,
+  fitsOf,
+  type NormalizeOptions,
+} from '../../analysis/figures.js';
+import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange } from '../../analysis/grid.js';
+import { loadSweeps, parseSweepRef } from '../../analysis/load.js';
+import { type ErrorKind, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
+import { populationRule } from '../../analysis/populationRule.js';
+import { figureFormat, writeFigure } from '../../analysis/render.js';
+import { buildReport } from '../../analysis/report.js';
+import { type WidthFit, WidthRuleFitter } from '../../analysis/widthFit.js';
 
-// Placeholder until this command's owner lands it; see the issue that owns it.
-export function registerAnalysis(_program: Command): void {}
+const DB_HELP = 'database file for sweeps named without one (default: db/<sweep>.sqlite, or whichever db/*.sqlite holds it)';
+const ERROR_HELP = 'which error: final (after the last epoch, as dse query "error") or best (lowest over epochs, as pycls)';
+
+interface CommonFlags {
+  db?: string;
+  output?: string;
+  error: string;
+}
+
+export function registerAnalysis(program: Command): void {
+  registerFit(program);
+  const plot = program.command('plot').description('draw one figure of one or more sweeps, as SVG or PNG (by the -o extension)');
+  registerPlotEdf(plot);
+  registerPlotScatter(plot);
+  registerPlotWidths(plot);
+  registerPlotCurves(plot);
+  registerPlotEfficiency(plot);
+  registerAnalyze(program);
+}
+
+function registerFit(program: Command): void {
+  program
+    .command('fit')
+    .description("fit the quantized linear width rule to every model's per-block widths, store w0/wa/wm/e_fit per trial, and print the population rule of the best and worst models")
+    .argument('<sweep>', 'sweep name, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('--top <k>', 'models in the best and worst groups of the population rule', '10')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('-o, --output <file>', 'also plot e_fit against error (.svg or .png)')
+    .option('--w0 <min:max:step>', 'w0 grid', axisText(DEFAULT_FIT_GRID.w0))
+    .option('--wa <min:max:step>', 'wa grid', axisText(DEFAULT_FIT_GRID.wa))
+    .option('--wm <min:max:step>', 'wm grid', axisText(DEFAULT_FIT_GRID.wm))
+    .option('--dry-run', 'print, but do not store the fits')
+    .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; dryRun?: boolean }) => {
+      const kind = parseErrorKind(flags.error);
+      const top = positiveInt('--top', flags.top);
+      if (flags.output) figureFormat(flags.output);
+      const grid: FitGrid = { w0: parseAxisRange('--w0', flags.w0), wa: parseAxisRange('--wa', flags.wa), wm: parseAxisRange('--wm', flags.wm) };
+      const fitter = new WidthRuleFitter(grid);
+      const ref = parseSweepRef(sweepRef);
+      const located = openStoreForSweep(ref.name, ref.db ?? flags.db);
+      const path = located.path;
+      located.close();
+      const store = openStore(path, { readonly: !!flags.dryRun });
+      try {
+        const sweep = store.requireSweep(ref.name);
+        const trials = store.readTrials(sweep.name);
+        if (trials.length === 0) throw new UserError(`sweep ${sweep.name} has no trials`);
+        const started = performance.now();
+        const fits = trials.map((t) => ({ trialId: t.id, ...fitter.fit(blockWidths(t.spec)) }));
+        const seconds = (performance.now() - started) / 1000;
+        // One transaction: all fits are stored, or none.
+        if (!flags.dryRun) store.saveWidthFits(sweep.name, fits);
+        const byId = new Map<number, WidthFit>(fits.map((f) => [f.trialId, f]));
+        const fitted = trials.map((t) => ({ ...t, fit: byId.get(t.id) ?? null }));
+        print(fitReport(sweep.name, fitted, fits, seconds, top, kind, !flags.dryRun));
+        if (flags.output) {
+          const pops = [{ label: sweep.name, models: scoredTrials(fitted, kind) }];
+          requireTrained(pops);
+          await writeFigure(flags.output, fitFigure(pops, byId, kind));
+          print(`wrote ${flags.output}`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+}
+
+function fitReport(name: string, trials: readonly TrialRecord[], fits: readonly WidthFit[], seconds: number, top: number, kind: ErrorKind, stored: boolean): string {
+  const errs = fits.map((f) => f.e_fit).sort((a, b) => a - b);
+  const exact = errs.filter((e) => e === 0).length;
+  const lines = [
+    `${name}: fitted ${fits.length} models in ${seconds.toFixed(1)} s (${(fits.length / Math.max(seconds, 1e-9)).toFixed(0)} models/s)${stored ? ', stored' : ' (dry run: not stored)'}`,
+    `e_fit: min ${fmt(errs[0])}, median ${fmt(errs[Math.floor((errs.length - 1) / 2)])}, max ${fmt(errs[errs.length - 1])}; exact (e_fit = 0): ${exact}`,
+  ];
+  const scored = scoredTrials(trials, kind);
+  if (scored.length === 0) {
+    lines.push('no trained models yet: the population rule needs errors');
+    return lines.join('\n');
+  }
+  const k = Math.min(top, Math.max(1, Math.floor(scored.length / 2)));
+  for (const [group, models] of [[`best ${k}`, scored.slice(0, k)], [`worst ${k}`, scored.slice(-k)]] as const) {
+    try {
+      const rule = populationRule(models.map((m) => blockWidths(m.trial.spec)));
+      const meanFit = models.reduce((s, m) => s + (m.trial.fit?.e_fit ?? 0), 0) / models.length;
+      lines.push(`${group.padEnd(9)} w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} * j   (R^2 ${fmt(rule.r2)}, ${rule.points} blocks; mean e_fit ${fmt(meanFit)}; ${kind} error ${fmt(models[0].error)}..${fmt(models[models.length - 1].error)})`);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      lines.push(`${group.padEnd(9)} ${e.message}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function registerPlotEdf(plot: Command): void {
+  plot
+    .command('edf')
+    .description('error EDFs of sweeps, overlaid (legend: n | min | mean); optionally complexity-normalized')
+    .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-edf.svg)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--normalized <by>', 'weigh models so each complexity bin counts equally: flops | params')
+    .option('--bins <k>', 'complexity bins for --normalized', '10')
+    .option('--range <lo:hi>', 'complexity range for --normalized (default: the range all sweeps share)')
+    .option('--linear-bins', 'linear instead of log-spaced bins')
+    .option('--at <errors>', 'also print F(e) at these errors, comma-separated')
+    .option('--inclusive', 'with --at: F(e) counts errors <= e instead of < e')
+    .action(async (refs: string[], flags: CommonFlags & { normalized?: string; bins: string; range?: string; linearBins?: boolean; at?: string; inclusive?: boolean }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = outputPath(flags.output, refs, flags.normalized ? `edf-${flags.normalized}` : 'edf');
+      let normalize: NormalizeOptions | undefined;
+      if (flags.normalized !== undefined) {
+        if (flags.normalized !== 'flops' && flags.normalized !== 'params') throw new UserError(`--normalized: expected flops or params, got "${flags.normalized}"`);
+        normalize = { by: flags.normalized, bins: positiveInt('--bins', flags.bins), range: flags.range ? parseRange(flags.range) : undefined, scale: flags.linearBins ? 'linear' : 'log' };
+      } else if (flags.range || flags.linearBins) throw new UserError('--range and --linear-bins apply to --normalized EDFs; add --normalized flops|params');
+      const points = flags.at === undefined ? undefined : numberList('--at', flags.at);
+      const pops = populations(loadSweeps(refs, flags.db), kind);
+      await writeFigure(output, edfFigure(pops, kind, normalize));
+      if (points) {
+        for (const p of pops) {
+          const values = edfAt(p.models.map((m) => m.error), points, { inclusive: flags.inclusive });
+          print(`${p.label}: ${points.map((e, i) => `F(${flags.inclusive ? '<=' : '<'}${e}) = ${fmt(values[i], 4)}`).join(', ')}`);
+        }
+      }
+      print(`wrote ${output}`);
+    });
+}
+
+function registerPlotScatter(plot: Command): void {
+  plot
+    .command('scatter')
+    .description('error against a metric, with the bootstrap best value and its 95% interval')
+    .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
+    .requiredOption('--x <metric>', 'flops, params, acts, depth, num_stages, w0, wa, wm, group_w, bot_mul, se_r, e_fit, fit_w0/wa/wm, ws[i], ds[i], gs[i], bs[i]')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-<metric>.svg)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--samples <B>', 'bootstrap rounds', '10000')
+    .option('--fraction <share>', 'share of the models drawn per round', '0.25')
+    .option('--seed <n>', 'bootstrap seed', '0')
+    .action(async (refs: string[], flags: CommonFlags & { x: string; samples: string; fraction: string; seed: string }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = outputPath(flags.output, refs, flags.x.replace(/[^a-z0-9_]/gi, ''));
+      const bootstrap = bootstrapFlags(flags);
+      const pops = populations(loadSweeps(refs, flags.db), kind);
+      requireTrained(pops);
+      const spec = scatterFigure(pops, flags.x, kind, bootstrap);
+      if (!spec) throw new UserError(`--x ${flags.x}: no trained model of ${pops.map((p) => p.label).join(', ')} has two or more distinct values of it`);
+      await writeFigure(output, spec);
+      print(`wrote ${output}`);
+    });
+}
+
+function registerPlotWidths(plot: Command): void {
+  plot
+    .command('widths')
+    .description('per-block widths of the best (and worst) models, stage starts marked, with their fitted width rule')
+    .argument('<sweep>', 'sweep name, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .svg or .png (default: <sweep>-widths.svg)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--best <k>', 'best models', '5')
+    .option('--worst <k>', 'worst models', '0')
+    .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = outputPath(flags.output, [ref], 'widths');
+      const best = nonNegativeInt('--best', flags.best);
+      const worst = nonNegativeInt('--worst', flags.worst);
+      if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
+      const [pop] = populations(loadSweeps([ref], flags.db), kind);
+      requireTrained([pop]);
+      const shown = [...pop.models.slice(0, best), ...pop.models.slice(Math.max(best, pop.models.length - worst))].map((m) => m.trial);
+      await writeFigure(output, widthsFigure(pop, fitsOf(shown, new WidthRuleFitter()), best, worst));
+      print(`wrote ${output}`);
+    });
+}
+
+function registerPlotCurves(plot: Command): void {
+  plot
+    .command('curves')
+    .description('train and test error per epoch of the best and worst models')
+    .argument('<sweep>', 'sweep name, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .svg or .png (default: <sweep>-curves.svg)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--best <k>', 'best models', '3')
+    .option('--worst <k>', 'worst models', '3')
+    .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = outputPath(flags.output, [ref], 'curves');
+      const best = nonNegativeInt('--best', flags.best);
+      const worst = nonNegativeInt('--worst', flags.worst);
+      if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
+      const [pop] = populations(loadSweeps([ref], flags.db), kind);
+      await writeFigure(output, curvesFigure(pop, best, worst, kind));
+      print(`wrote ${output}`);
+    });
+}
+
+function registerPlotEfficiency(plot: Command): void {
+  plot
+    .command('efficiency')
+    .description('random search efficiency: expected best error among k models drawn, exact, per sweep')
+    .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-efficiency.svg)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--replacement', 'draw with replacement')
+    .action(async (refs: string[], flags: CommonFlags & { replacement?: boolean }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = outputPath(flags.output, refs, 'efficiency');
+      const pops = populations(loadSweeps(refs, flags.db), kind);
+      await writeFigure(output, efficiencyFigure(pops, kind, !!flags.replacement));
+      print(`wrote ${output}`);
+    });
+}
+
+function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('write a self-contained HTML report comparing sweeps: EDFs, bootstrap scatters, width-rule fits and profiles, curves, best/worst tables')
+    .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
+    .option('--db <file>', DB_HELP)
+    .option('-o, --output <file>', 'output .html (default: <first sweep>-report.html)')
+    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--top <k>', 'models per best / worst group', '5')
+    .option('--bins <k>', 'bins of the normalized EDFs', '10')
+    .option('--samples <B>', 'bootstrap rounds', '10000')
+    .option('--fraction <share>', 'share of the models drawn per bootstrap round', '0.25')
+    .option('--seed <n>', 'bootstrap seed', '0')
+    .action(async (refs: string[], flags: CommonFlags & { top: string; bins: string; samples: string; fraction: string; seed: string }) => {
+      const kind = parseErrorKind(flags.error);
+      const output = flags.output ?? `${parseSweepRef(refs[0]).name}-report.html`;
+      if (!/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, got "${output}"`);
+      const html = await buildReport(loadSweeps(refs, flags.db), {
+        error: kind,
+        top: positiveInt('--top', flags.top),
+        bins: positiveInt('--bins', flags.bins),
+        bootstrap: bootstrapFlags(flags),
+      });
+      try {
+        writeFileSync(output, html);
+      } catch (e) {
+        throw new UserError(`-o: cannot write ${output} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      print(`wrote ${output}`);
+    });
+}
+
+// ------------------------------------------------------------------ flag parsing
+
+function outputPath(output: string | undefined, refs: readonly string[], kind: string): string {
+  const path = output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.svg`;
+  figureFormat(path);
+  return path;
+}
+
+function bootstrapFlags(flags: { samples: string; fraction: string; seed: string }): BootstrapOptions {
+  const fraction = Number(flags.fraction);
+  if (!(fraction > 0 && fraction <= 1)) throw new UserError(`--fraction: expected a share in (0, 1], got "${flags.fraction}"`);
+  return { samples: positiveInt('--samples', flags.samples), fraction, seed: flags.seed };
+}
+
+function positiveInt(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag}: expected a positive integer, got "${text}"`);
+  return v;
+}
+
+function nonNegativeInt(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0) throw new UserError(`${flag}: expected a non-negative integer, got "${text}"`);
+  return v;
+}
+
+function numberList(flag: string, text: string): number[] {
+  const values = text.split(',').map((s) => s.trim());
+  const nums = values.map(Number);
+  if (values.some((s) => s === '') || nums.some((v) => !Number.isFinite(v))) throw new UserError(`${flag}: expected numbers separated by commas, e.g. 5,10,20, got "${text}"`);
+  return nums;
+}
+
+const AMOUNT = /^\s*([0-9.]+(?:e[+-]?[0-9]+)?)\s*([KMG]?)\s*$/i;
+const UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9 };
+
+/** "lo:hi" with optional K/M/G suffixes, e.g. 200M:800M. */
+function parseRange(text: string): [number, number] {
+  const parts = text.split(':');
+  const m = parts.map((p) => AMOUNT.exec(p));
+  if (parts.length !== 2 || m.some((x) => !x)) throw new UserError(`--range: expected lo:hi, e.g. 200M:800M or 2e8:8e8, got "${text}"`);
+  const [lo, hi] = m.map((x) => Number(x![1]) * UNITS[x![2].toUpperCase()]);
+  if (!(lo > 0 && lo < hi)) throw new UserError(`--range: expected 0 < lo < hi, got "${text}"`);
+  return [lo, hi];
+}
+
+function axisText(r: { min: number; max: number; step: number }): string {
+  return `${r.min}:${r.max}:${r.step}`;
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

@@ -1,0 +1,41 @@
+/** The shared look of dse's figures: pycls's colour order, light grids, DejaVu Sans. */
+import type { TopLevelSpec } from 'vega-lite';
+import type { Config } from 'vega-lite/types_unstable/config.js';
+import { FONT_FAMILY } from '../render.js';
+
+/** pycls sweep/plotting.py's default colours, in order (one per sweep). */
+export const PALETTE = ['#0072bd', '#d95319', '#edb120', '#7e2f8e', '#77ac30', '#4dbeee', '#a2142f', '#4d4d4d', '#999999', '#ff0000'];
+
+export const CONFIG: Config = {
+  font: `${FONT_FAMILY}, Verdana, sans-serif`,
+  background: 'white',
+  view: { stroke: '#777' },
+  axis: { grid: true, gridOpacity: 0.4, labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' },
+  legend: { labelFontSize: 10, titleFontSize: 10, labelLimit: 520, symbolStrokeWidth: 2 },
+  title: { fontSize: 13, anchor: 'start', subtitleFontSize: 11, subtitleColor: '#444' },
+  concat: { spacing: 24 },
+};
+
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+export function colorOf(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
+
+/** Significant-digit formatting for titles and legends: 0.01234 -> "0.0123", 123456 -> "123456". */
+export function fmt(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  if (Math.abs(v) >= 1e6) return v.toExponential(digits - 1);
+  return String(+v.toPrecision(digits));
+}
+
+/** The top-level wrapper every figure shares. */
+export function figure(body: Record<string, unknown>, title?: string, subtitle?: string): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    ...(title ? { title: subtitle ? { text: title, subtitle } : title } : {}),
+    config: CONFIG,
+    ...body,
+  } as TopLevelSpec;
+}

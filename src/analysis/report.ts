@@ -1,0 +1,249 @@
+/**
+ * `dse analyze`: one self-contained HTML file comparing sweeps. Every figure is inline SVG rendered
+ * here; the file has no scripts, no external styles, fonts or URLs, so it opens anywhere, offline,
+ * and can be mailed or archived as is. Each figure is a <figure id="fig-..."> with a caption.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { blockWidths, stageSummaries } from '../space/spec.js';
+import { UserError } from '../util/errors.js';
+import type { BootstrapOptions } from './bootstrap.js';
+import { fmt } from './charts/theme.js';
+import {
+  curvesFigure,
+  edfFigure,
+  efficiencyFigure,
+  extremes,
+  fitFigure,
+  fitsOf,
+  populations,
+  requireTrained,
+  scatterFigure,
+  widthsFigure,
+  type Population,
+} from './figures.js';
+import type { LoadedSweep } from './load.js';
+import { ERROR_LABEL, type ErrorKind, maxStages } from './metrics.js';
+import { populationRule, type PopulationRule } from './populationRule.js';
+import { renderSvg } from './render.js';
+import { type WidthFit, WidthRuleFitter } from './widthFit.js';
+import { formatAmount } from './edf.js';
+
+export interface ReportOptions {
+  error: ErrorKind;
+  /** Bins of the complexity-normalized EDFs. */
+  bins: number;
+  bootstrap: BootstrapOptions;
+  /** Models per group in the tables, width profiles, curves and population rule. */
+  top: number;
+  fitter?: WidthRuleFitter;
+  title?: string;
+}
+
+/** Scatter metrics, in order; each is drawn for the sweeps that have it. */
+export const REPORT_METRICS = ['flops', 'params', 'acts', 'depth', 'num_stages', 'w0', 'wa', 'wm', 'group_w', 'bot_mul', 'se_r', 'fit_err'];
+
+interface Section {
+  title: string;
+  id: string;
+  html: string;
+}
+
+export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOptions): Promise<string> {
+  const scored = populations(sweeps, opts.error);
+  requireTrained(scored);
+  const fits = fitsOf(scored.flatMap((p) => p.models.map((m) => m.trial)), opts.fitter ?? new WidthRuleFitter());
+  // Trials without a stored fit get the one computed here, so e_fit (fit_err) is plotted for all.
+  const pops: Population[] = scored.map((p) => ({ ...p, models: p.models.map((m) => (m.trial.fit ? m : { ...m, trial: { ...m.trial, fit: fits.get(m.trial.id) ?? null } })) }));
+
+  const sections: Section[] = [];
+  sections.push({ title: 'Sweeps', id: 'sweeps', html: summaryTable(sweeps, pops, opts.error) });
+
+  const edfs = [await figureHtml('fig-edf', edfFigure(pops, opts.error), 'Error EDFs: the share of models with error below e (legend: n | min | mean).')];
+  for (const by of ['flops', 'params'] as const) {
+    edfs.push(
+      await attempt(`fig-edf-${by}`, () => edfFigure(pops, opts.error, { by, bins: opts.bins }), `${by}-normalized EDFs (NDS paper): each of ${opts.bins} log-spaced ${by} bins carries equal weight, so spaces of different complexity compare fairly.`),
+    );
+  }
+  edfs.push(await figureHtml('fig-efficiency', efficiencyFigure(pops, opts.error), 'Random search efficiency: the expected best error among k models drawn from each sweep.'));
+  sections.push({ title: 'Error distributions', id: 'edf', html: edfs.join('\n') });
+
+  const scatterNames = [...REPORT_METRICS, ...Array.from({ length: maxStages(pops.flatMap((p) => p.models.map((m) => m.trial))) }, (_, i) => [`ws[${i}]`, `ds[${i}]`]).flat()];
+  const scatters: string[] = [];
+  for (const name of scatterNames) {
+    const spec = scatterFigure(pops, name, opts.error, opts.bootstrap);
+    if (!spec) continue;
+    scatters.push(await figureHtml(`fig-scatter-${name.replace(/[^a-z0-9_]/gi, '')}`, spec, `Error vs ${name}: black line, the bootstrap's best value (median of the best model's ${name} over ${opts.bootstrap.samples ?? 10000} draws of 25% of the models); band, its ${Math.round((opts.bootstrap.confidence ?? 0.95) * 100)}% interval.`));
+  }
+  sections.push({ title: 'Where the good models are', id: 'scatter', html: scatters.join('\n') || '<p>No metric varies within a sweep.</p>' });
+
+  const fitHtml = [await figureHtml('fig-efit', fitFigure(pops, fits, opts.error), 'Quality of the quantized linear width rule fitted to each model (e_fit) against its error.')];
+  fitHtml.push(populationRuleTable(pops, opts.top));
+  for (const [i, p] of pops.entries()) {
+    fitHtml.push(await figureHtml(`fig-widths-${i}`, widthsFigure(p, fits, opts.top, opts.top), `${escapeHtml(p.label)}: per-block widths of the ${opts.top} best and ${opts.top} worst models, stage starts dashed, the fitted rule drawn over them.`));
+  }
+  sections.push({ title: 'Width rule', id: 'widths', html: fitHtml.join('\n') });
+
+  const curves: string[] = [];
+  for (const [i, p] of pops.entries()) {
+    if (!p.models.some((m) => m.trial.epochs.length > 0)) continue;
+    curves.push(await figureHtml(`fig-curves-${i}`, curvesFigure(p, opts.top, opts.top, opts.error), `${escapeHtml(p.label)}: train and test error per epoch of the best and worst models.`));
+  }
+  sections.push({ title: 'Training curves', id: 'curves', html: curves.join('\n') || '<p>No per-epoch metrics were recorded.</p>' });
+
+  sections.push({ title: 'Best and worst models', id: 'models', html: pops.map((p) => modelsTable(p, fits, opts.top, opts.error)).join('\n') });
+
+  return page(opts.title ?? `dse report: ${sweeps.map((s) => s.label).join(' vs ')}`, sections, opts.error);
+}
+
+async function figureHtml(id: string, spec: TopLevelSpec, caption: string): Promise<string> {
+  const svg = inlineSvg(await renderSvg(spec));
+  return `<figure id="${id}">\n${svg}\n<figcaption>${caption}</figcaption>\n</figure>`;
+}
+
+/** A figure, or a note saying why it could not be drawn (e.g. an empty complexity bin). */
+async function attempt(id: string, build: () => TopLevelSpec, caption: string): Promise<string> {
+  try {
+    return await figureHtml(id, build(), caption);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return `<p class="note" id="${id}-note">Not drawn: ${escapeHtml(e.message)}</p>`;
+  }
+}
+
+/** Vega's standalone SVG, made inline: namespace declarations dropped (HTML supplies them), so the page names no URL. */
+function inlineSvg(svg: string): string {
+  return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '').replace(/^<\?xml[^>]*>\s*/, '');
+}
+
+function summaryTable(sweeps: readonly LoadedSweep[], pops: readonly Population[], kind: ErrorKind): string {
+  const rows = sweeps.map((s, i) => {
+    const config = (s.sweep.config ?? {}) as ExperimentSummary;
+    const counts = countBy(s.trials.map((t) => t.status));
+    const errors = pops[i].models.map((m) => m.error);
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const median = errors[Math.floor((errors.length - 1) / 2)] / 2 + errors[Math.ceil((errors.length - 1) / 2)] / 2;
+    const flops = s.trials.map((t) => t.cx.flops);
+    return [
+      s.label,
+      s.sweep.space ?? describeSpace(config.space),
+      s.sweep.description ?? config.description ?? '',
+      `${s.trials.length} (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')})`,
+      `${config.dataset?.name ?? '?'}${config.dataset?.train_size ? `, ${config.dataset.train_size} train` : ''}`,
+      `${config.recipe?.epochs ?? '?'} epochs, ${config.engine ?? '?'}`,
+      `${formatAmount(Math.min(...flops))} to ${formatAmount(Math.max(...flops))}`,
+      `${fmt(errors[0])} / ${fmt(median)} / ${fmt(mean)}`,
+      String(s.sweep.seed),
+      s.dbPath,
+    ];
+  });
+  const head = ['sweep', 'space', 'description', 'trials', 'dataset', 'training', 'flops', `${ERROR_LABEL[kind]}: min / median / mean`, 'seed', 'database'];
+  return table(head, rows);
+}
+
+/** The parts of a stored experiment config the summary shows (all optional: configs are JSON from the store). */
+interface ExperimentSummary {
+  space?: unknown;
+  description?: string;
+  dataset?: { name?: string; train_size?: number };
+  recipe?: { epochs?: number };
+  engine?: string;
+}
+
+function describeSpace(space: unknown): string {
+  if (typeof space === 'string') return space;
+  if (space && typeof space === 'object' && 'base' in space) return String((space as { base: unknown }).base);
+  return '?';
+}
+
+function populationRuleTable(pops: readonly Population[], top: number): string {
+  const rows: string[][] = [];
+  for (const p of pops) {
+    const k = Math.min(top, Math.floor(p.models.length / 2) || 1);
+    const groups: [string, typeof p.models][] = [
+      [`best ${k}`, p.models.slice(0, k)],
+      [`worst ${k}`, p.models.slice(-k)],
+    ];
+    for (const [name, models] of groups) {
+      let rule: PopulationRule | null = null;
+      try {
+        rule = populationRule(models.map((m) => blockWidths(m.trial.spec)));
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+      }
+      rows.push([p.label, name, rule ? `w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} j` : 'n/a (single-block models)', rule ? fmt(rule.r2) : '', rule ? String(rule.points) : '']);
+    }
+  }
+  return `<h3>Population rule</h3>\n<p>Least-squares line through the per-block widths of each group, pooled.</p>\n${table(['sweep', 'models', 'line', 'R²', 'blocks'], rows)}`;
+}
+
+function modelsTable(p: Population, fits: ReadonlyMap<number, WidthFit>, top: number, kind: ErrorKind): string {
+  const rows = extremes(p, top, top).map(({ rank, model }) => {
+    const t = model.trial;
+    const stages = stageSummaries(t.spec);
+    const fit = fits.get(t.id);
+    const param = (k: string) => (typeof t.params[k] === 'number' ? fmt(t.params[k] as number) : '');
+    return [
+      rank,
+      String(t.index),
+      fmt(model.error),
+      formatAmount(t.cx.flops),
+      formatAmount(t.cx.params),
+      formatAmount(t.cx.acts),
+      String(t.spec.blocks.length),
+      `[${stages.map((s) => s.depth).join(', ')}]`,
+      `[${stages.map((s) => s.width).join(', ')}]`,
+      [param('w0'), param('wa'), param('wm')].every((v) => v) ? `${param('w0')} / ${param('wa')} / ${param('wm')}` : '',
+      fit ? `${fit.w0} / ${fmt(fit.wa)} / ${fmt(fit.wm)}` : '',
+      fit ? fmt(fit.e_fit) : '',
+      t.seconds === null ? '' : fmt(t.seconds),
+    ];
+  });
+  const head = ['rank', 'sample', ERROR_LABEL[kind], 'flops', 'params', 'acts', 'depth', 'ds', 'ws', 'w0 / wa / wm', 'fit w0 / wa / wm', 'e_fit', 'train s'];
+  return `<h3>${escapeHtml(p.label)}</h3>\n${table(head, rows)}`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+const STYLE = `
+body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; } h3 { margin-top: 1.5em; }
+nav a { margin-right: 1em; }
+figure { margin: 1.5em 0; overflow-x: auto; } figcaption { color: #444; font-size: .9em; max-width: 60em; }
+table { border-collapse: collapse; font-size: .85em; margin: .5em 0; } th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } .note { color: #8a4b00; background: #fff6e5; padding: .4em .6em; border-left: 3px solid #e0a030; }
+`;
+
+function page(title: string, sections: readonly Section[], kind: ErrorKind): string {
+  const nav = sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join('');
+  const body = sections.map((s) => `<section id="${s.id}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.html}\n</section>`).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>Generated by dse on ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC. Errors: ${kind === 'final' ? 'top-1 test error after the last epoch' : 'lowest top-1 test error over the epochs'}, in percent.</p>
+<nav>${nav}</nav>
+${body}
+</body>
+</html>
+`;
+}
