@@ -17,6 +17,14 @@ export interface SweepRecord {
   seed: number;
   created: string;
   status: SweepState;
+  // Always set by the store; optional so hand-built records (test fixtures) may leave them out.
+  description?: string | null;
+  n?: number;
+  space?: string;
+  config_hash?: string;
+  /** The sampler's report at creation: drawn, kept, duplicates, rejected by reason. */
+  sample_stats?: unknown;
+  updated?: string;
 }
 
 export interface TrialRecord {
@@ -40,4 +48,66 @@ export interface TrialRecord {
   /** Fitted quantized linear width rule (dse fit), null until fitted. */
   fit: { w0: number; wa: number; wm: number; e_fit: number } | null;
   epochs: EpochMetrics[];
+  // Always set by the store; optional so hand-built records (test fixtures) may leave them out.
+  /** Trainings that failed; a trial is retried while failures <= max_retries. */
+  failures?: number;
+  device?: string | null;
+  params_built?: number | null;
+  peak_mem_bytes?: number | null;
+}
+
+/** A sampled model as the store takes it at sweep creation. */
+export interface NewTrial {
+  index: number;
+  params: Record<string, unknown>;
+  spec: ModelSpec;
+  cx: Complexity;
+}
+
+export interface NewSweep {
+  name: string;
+  description?: string | null;
+  config: unknown;
+  config_hash: string;
+  seed: number;
+  n: number;
+  space: string;
+  sample_stats?: unknown;
+}
+
+export interface WidthFit {
+  trialId: number;
+  w0: number;
+  wa: number;
+  wm: number;
+  e_fit: number;
+}
+
+export type TrialCounts = Record<TrialState, number> & { total: number };
+
+export interface SweepSummary {
+  sweep: SweepRecord;
+  counts: TrialCounts;
+  best_error: number | null;
+  mean_seconds: number | null;
+  /** The process running it, if one has claimed it. */
+  runner: RunnerInfo | null;
+}
+
+export interface RunnerInfo {
+  pid: number;
+  host: string;
+  started: string;
+  heartbeat: string;
+}
+
+/** What the sweep needs to train a trial. */
+export interface QueuedTrial {
+  id: number;
+  index: number;
+  spec: ModelSpec;
+  params: Record<string, unknown>;
+  flops: number;
+  attempts: number;
+  failures: number;
 }

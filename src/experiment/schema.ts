@@ -1,0 +1,104 @@
+/**
+ * The experiment file's schema. The sections that describe what is sampled (space, sampler,
+ * constraints, network) belong to src/sampler/schema.ts and are embedded as they are; this file owns
+ * the rest: the dataset, the recipe, the engine and resources, retries and the database path.
+ *
+ * Every object is strict (unknown keys are errors) and every bound has a message phrased as
+ * "expected ...": the loader appends ", got <what the file says>" and the file:line:col.
+ */
+import { z } from 'zod';
+import { DEFAULT_RECIPE } from '../workers/engine.js';
+import { DATASET_NAMES, SYNTHETIC_DEFAULTS, type DatasetName } from '../models/data/config.js';
+import { ConstraintsSchema, NetworkSectionSchema, SamplerSectionSchema, SpaceSectionSchema } from '../sampler/schema.js';
+
+const positiveInt = () => z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
+const nonNegativeInt = () => z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' });
+const nonNegative = () => z.number({ error: 'expected a non-negative number' }).min(0, { error: 'expected a non-negative number' });
+const positive = () => z.number({ error: 'expected a positive number' }).gt(0, { error: 'expected a positive number' });
+const boolean = () => z.boolean({ error: 'expected true or false' });
+const nonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** Shape of each dataset's images when the file does not say otherwise. */
+export const DATASET_DEFAULTS: Record<DatasetName, { channels: number; resolution: number; num_classes: number }> = {
+  cifar10: { channels: 3, resolution: 32, num_classes: 10 },
+  'fashion-mnist': { channels: 1, resolution: 28, num_classes: 10 },
+  synthetic: { channels: SYNTHETIC_DEFAULTS.channels, resolution: SYNTHETIC_DEFAULTS.resolution, num_classes: SYNTHETIC_DEFAULTS.num_classes },
+};
+
+/** Channel counts each dataset can provide (fashion-mnist may replicate its gray channel to 3). */
+const CHANNEL_CHOICES: Record<DatasetName, number[] | null> = { cifar10: [3], 'fashion-mnist': [1, 3], synthetic: null };
+
+export const DatasetSectionSchema = z
+  .strictObject({
+    name: z.enum(DATASET_NAMES, { error: `expected one of ${DATASET_NAMES.join(', ')}` }),
+    data_dir: nonEmptyString('a directory path').optional(),
+    train_size: positiveInt().optional(),
+    test_size: positiveInt().optional(),
+    resolution: positiveInt().max(4096, { error: 'expected a resolution <= 4096' }).optional(),
+    /** How images reach `resolution`: bilinear resize, or zero-pad / centre-crop. */
+    resize: z.enum(['bilinear', 'pad'], { error: 'expected bilinear or pad' }).optional(),
+    channels: positiveInt().max(64, { error: 'expected at most 64 channels' }).optional(),
+    /** Synthetic data only. */
+    num_classes: z.number({ error: 'expected an integer in [2, 256]' }).int({ error: 'expected an integer in [2, 256]' }).min(2, { error: 'expected an integer in [2, 256]' }).max(256, { error: 'expected an integer in [2, 256] (labels are bytes)' }).optional(),
+  })
+  .superRefine((d, ctx) => {
+    const choices = CHANNEL_CHOICES[d.name];
+    if (d.channels !== undefined && choices && !choices.includes(d.channels)) {
+      ctx.addIssue({ code: 'custom', path: ['channels'], message: `expected ${choices.join(' or ')} for ${d.name}` });
+    }
+    if (d.num_classes !== undefined && d.name !== 'synthetic') {
+      ctx.addIssue({ code: 'custom', path: ['num_classes'], message: `only synthetic data takes num_classes (${d.name} has ${DATASET_DEFAULTS[d.name].num_classes})` });
+    }
+  });
+
+const d = DEFAULT_RECIPE;
+export const RecipeSectionSchema = z.strictObject({
+  epochs: positiveInt().default(d.epochs),
+  batch_size: positiveInt().default(d.batch_size),
+  base_lr: positive().default(d.base_lr),
+  momentum: nonNegative().max(1, { error: 'expected a number in [0, 1]' }).default(d.momentum),
+  nesterov: boolean().default(d.nesterov),
+  weight_decay: nonNegative().default(d.weight_decay),
+  bn_weight_decay: boolean().default(d.bn_weight_decay),
+  warmup_epochs: nonNegative().default(d.warmup_epochs),
+  warmup_factor: positive().max(1, { error: 'expected a number in (0, 1]' }).default(d.warmup_factor),
+  label_smoothing: nonNegative().lt(1, { error: 'expected a number in [0, 1)' }).default(d.label_smoothing),
+  augment_pad: nonNegativeInt().default(d.augment_pad),
+  augment_flip: boolean().default(d.augment_flip),
+  /** Seed of every trial's initialization and data order; defaults to the experiment's seed. */
+  seed: nonNegativeInt().optional(),
+});
+
+export const ENGINE_NAMES = ['torch', 'tfjs'] as const;
+
+export const ResourcesSectionSchema = z.strictObject({
+  gpus: z.array(nonNegativeInt(), { error: 'expected a list of GPU indices, e.g. [0, 1] ([] for CPU)' }).default([]),
+  trials_per_gpu: positiveInt().default(1),
+  cpu_workers: positiveInt().default(1),
+  /** tfjs backend (e.g. wasm, cpu); the engine's default when omitted. */
+  backend: nonEmptyString('a tfjs backend name').optional(),
+});
+
+export const SWEEP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export const ExperimentSchema = z.strictObject({
+  name: z.string({ error: 'expected a sweep name' }).regex(SWEEP_NAME_PATTERN, { error: 'expected a name of letters, digits, ".", "_" or "-", starting with a letter or digit' }),
+  description: z.string({ error: 'expected text' }).optional(),
+  n: positiveInt(),
+  seed: nonNegativeInt().default(0),
+  space: SpaceSectionSchema,
+  sampler: SamplerSectionSchema.optional(),
+  constraints: ConstraintsSchema.optional(),
+  network: NetworkSectionSchema,
+  dataset: DatasetSectionSchema,
+  recipe: RecipeSectionSchema.default(RecipeSectionSchema.parse({})),
+  engine: z.enum(ENGINE_NAMES, { error: `expected one of ${ENGINE_NAMES.join(', ')}` }).default('torch'),
+  resources: ResourcesSectionSchema.default(ResourcesSectionSchema.parse({})),
+  max_retries: nonNegativeInt().default(2),
+  db: nonEmptyString('a database file path').optional(),
+});
+
+export type ExperimentConfig = z.output<typeof ExperimentSchema>;
+export type DatasetSection = z.output<typeof DatasetSectionSchema>;
+export type RecipeSection = z.output<typeof RecipeSectionSchema>;
+export type ResourcesSection = z.output<typeof ResourcesSectionSchema>;

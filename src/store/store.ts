@@ -1,0 +1,452 @@
+/**
+ * The SQLite store. One writer -- the `dse run` process, which receives every result from the pool's
+ * callbacks -- and any number of readers (`dse ls/status/query/export`, the analysis).
+ *
+ * Settings, and why:
+ * - WAL: readers read a snapshot while the writer appends, so a query never waits on a running sweep
+ *   and the sweep never waits on a query ("database is locked" cannot happen between them).
+ * - synchronous=NORMAL: in WAL mode a commit is a write into the -wal file without an fsync; it
+ *   survives the process being killed (the OS has the data), and the database can never be corrupted.
+ *   Only an OS crash or power loss can roll back the last few commits, which a resume then retrains.
+ *   That trade costs nothing in safety that matters here and saves an fsync per epoch row.
+ * - busy_timeout: a second writer (`dse fit` saving width fits during a run) waits its turn instead
+ *   of failing; write transactions are BEGIN IMMEDIATE and short, so waits are milliseconds.
+ * - Every result is committed in its own transaction as it arrives, epochs as they arrive, so kill -9
+ *   loses at most the trainings in flight.
+ */
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError } from '../util/errors.js';
+import type { EpochMetrics, TrainResult } from '../workers/engine.js';
+import { loadMigrations, migrate, schemaVersion } from './migrate.js';
+import { type EpochRow, type SweepRow, type TrialRow, epochMetrics, sweepRecord, trialColumns, trialRecord } from './rows.js';
+import type {
+  NewSweep,
+  NewTrial,
+  QueuedTrial,
+  RunnerInfo,
+  SweepRecord,
+  SweepState,
+  SweepSummary,
+  TrialCounts,
+  TrialRecord,
+  TrialState,
+  WidthFit,
+} from './types.js';
+
+export interface OpenStoreOptions {
+  /** Open with SQLITE_OPEN_READONLY: needs no write access, never blocks the writer. */
+  readonly?: boolean;
+  /** Create the file (and its folder) when missing; otherwise a missing file is a UserError. */
+  create?: boolean;
+}
+
+const BUSY_TIMEOUT_MS = 10_000;
+/** A runner whose heartbeat is older than this is considered dead. */
+export const RUNNER_STALE_MS = 60_000;
+export const TRIAL_STATES: TrialState[] = ['pending', 'running', 'done', 'failed', 'interrupted'];
+
+export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
+  const readonly = opts.readonly ?? false;
+  if (!existsSync(path)) {
+    if (readonly || !opts.create) throw new UserError(`${path}: no such database (a sweep creates it: \`dse run <experiment.yaml>\`; or pass --db)`);
+    createDatabase(path);
+  }
+  let db: Database.Database | undefined;
+  let version: number;
+  try {
+    db = new Database(path, { readonly, fileMustExist: true });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      if (!foreignSchema(db)) migrate(db);
+    }
+    version = schemaVersion(db);
+  } catch (e) {
+    db?.close();
+    throw new UserError(`${path}: cannot open the database (${(e as Error).message})`);
+  }
+  const expected = loadMigrations().length;
+  if (version !== expected) {
+    db.close();
+    if (version === 0) throw new UserError(`${path}: not a dse database (no dse schema in it)`);
+    if (version > expected) throw new UserError(`${path}: written by a newer dse (schema version ${version}, this dse knows ${expected}); upgrade dse`);
+    throw new UserError(`${path}: schema version ${version} is older than this dse's ${expected}; run \`dse run\` on it once (it migrates), then read it`);
+  }
+  return new Store(db, path, readonly);
+}
+
+export class Store {
+  constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+    readonly readonly: boolean,
+  ) {}
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ------------------------------------------------------------------ sweeps
+
+  listSweeps(): SweepRecord[] {
+    return (this.db.prepare('SELECT * FROM sweeps ORDER BY created, id').all() as SweepRow[]).map(sweepRecord);
+  }
+
+  getSweep(name: string): SweepRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sweeps WHERE name = ?').get(name) as SweepRow | undefined;
+    return row && sweepRecord(row);
+  }
+
+  /** The sweep, or a UserError that lists the sweeps there are. */
+  requireSweep(name: string): SweepRecord {
+    const sweep = this.getSweep(name);
+    if (sweep) return sweep;
+    const names = this.listSweeps().map((s) => s.name);
+    throw new UserError(`no sweep named "${name}" in ${this.path} (${names.length ? `sweeps: ${names.join(', ')}` : 'it holds no sweeps yet'})`);
+  }
+
+  /** Creates a sweep and all its sampled trials, pending, in one transaction. */
+  createSweep(sweep: NewSweep, trials: NewTrial[]): SweepRecord {
+    this.writable();
+    const now = timestamp();
+    this.db
+      .transaction(() => {
+        const info = this.db
+          .prepare(
+            `INSERT INTO sweeps (name, description, config, config_hash, seed, n, space, sample_stats, created, updated, status)
+             VALUES (@name, @description, @config, @config_hash, @seed, @n, @space, @sample_stats, @now, @now, 'created')`,
+          )
+          .run({ ...sweep, description: sweep.description ?? null, config: JSON.stringify(sweep.config), sample_stats: json(sweep.sample_stats), now });
+        this.insertTrials(Number(info.lastInsertRowid), trials);
+      })
+      .immediate();
+    return this.requireSweep(sweep.name);
+  }
+
+  /** Adds trials to an existing sweep (n raised under --force-config), in one transaction. */
+  addTrials(sweepName: string, trials: NewTrial[]): void {
+    this.writable();
+    const id = this.requireSweep(sweepName).id;
+    this.db.transaction(() => this.insertTrials(id, trials)).immediate();
+  }
+
+  private insertTrials(sweepId: number, trials: NewTrial[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, w0, wa, wm, group_w, bot_mul, se_r, ws, ds, gs, bs, spec, flops, params, acts)
+       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @w0, @wa, @wm, @group_w, @bot_mul, @se_r, @ws, @ds, @gs, @bs, @spec, @flops, @params, @acts)`,
+    );
+    for (const t of trials) insert.run({ sweep_id: sweepId, ...trialColumns(t) });
+  }
+
+  /** Replaces a sweep's stored config (continuing under a changed experiment file, --force-config). */
+  updateSweepConfig(name: string, config: unknown, configHash: string, n: number): void {
+    this.writable();
+    this.db.prepare('UPDATE sweeps SET config = ?, config_hash = ?, n = ?, updated = ? WHERE name = ?').run(JSON.stringify(config), configHash, n, timestamp(), name);
+  }
+
+  setSweepStatus(name: string, status: SweepState): void {
+    this.writable();
+    this.db.prepare('UPDATE sweeps SET status = ?, updated = ? WHERE name = ?').run(status, timestamp(), name);
+  }
+
+  // ------------------------------------------------------------------ the runner lock
+
+  /**
+   * Claims the sweep for this process, refusing while another live process holds it. A holder on this
+   * host is alive if its pid exists and its heartbeat is fresh (a reused pid has a stale heartbeat);
+   * one on another host, if its heartbeat is fresh.
+   */
+  claimRunner(sweepName: string, pid = process.pid): void {
+    this.writable();
+    const sweep = this.requireSweep(sweepName);
+    const host = hostname();
+    this.db
+      .transaction(() => {
+        const holder = this.db.prepare('SELECT pid, host, started, heartbeat FROM runners WHERE sweep_id = ?').get(sweep.id) as RunnerInfo | undefined;
+        if (holder && !(holder.pid === pid && holder.host === host) && runnerAlive(holder)) {
+          const age = Math.round((Date.now() - Date.parse(holder.heartbeat)) / 1000);
+          throw new UserError(
+            `sweep ${sweepName} is already being run by pid ${holder.pid} on ${holder.host} (heartbeat ${age} s ago); ` +
+              `wait for it, or stop it (kill -INT ${holder.pid}) and run again`,
+          );
+        }
+        const now = timestamp();
+        this.db
+          .prepare('INSERT OR REPLACE INTO runners (sweep_id, pid, host, started, heartbeat) VALUES (?, ?, ?, ?, ?)')
+          .run(sweep.id, pid, host, now, now);
+      })
+      .immediate();
+  }
+
+  heartbeat(sweepName: string, pid = process.pid): void {
+    this.db
+      .prepare('UPDATE runners SET heartbeat = ? WHERE pid = ? AND sweep_id = (SELECT id FROM sweeps WHERE name = ?)')
+      .run(timestamp(), pid, sweepName);
+  }
+
+  releaseRunner(sweepName: string, pid = process.pid): void {
+    this.db.prepare('DELETE FROM runners WHERE pid = ? AND sweep_id = (SELECT id FROM sweeps WHERE name = ?)').run(pid, sweepName);
+  }
+
+  getRunner(sweepName: string): RunnerInfo | null {
+    const row = this.db
+      .prepare('SELECT pid, host, started, heartbeat FROM runners WHERE sweep_id = (SELECT id FROM sweeps WHERE name = ?)')
+      .get(sweepName) as RunnerInfo | undefined;
+    return row ?? null;
+  }
+
+  // ------------------------------------------------------------------ trial lifecycle
+
+  /**
+   * Trials a previous run left 'running' (it was killed) go back to 'pending', and their open
+   * trainings are closed as 'lost'. Only call while holding the runner claim. Returns how many.
+   */
+  requeueStale(sweepName: string): number {
+    this.writable();
+    const id = this.requireSweep(sweepName).id;
+    return this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `UPDATE trainings SET status = 'lost', finished = ?, error = 'the run stopped before this training finished'
+             WHERE finished IS NULL AND trial_id IN (SELECT id FROM trials WHERE sweep_id = ?)`,
+          )
+          .run(timestamp(), id);
+        return this.db.prepare(`UPDATE trials SET status = 'pending' WHERE sweep_id = ? AND status = 'running'`).run(id).changes;
+      })
+      .immediate();
+  }
+
+  /** Trials still to train: pending, interrupted, or failed fewer than max_retries + 1 times; by index. */
+  queuedTrials(sweepName: string, opts: { maxRetries: number; n?: number }): QueuedTrial[] {
+    const id = this.requireSweep(sweepName).id;
+    const rows = this.db
+      .prepare(
+        `SELECT id, idx, spec, sample, flops, attempts, failures FROM trials
+         WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND failures <= ?))
+         ORDER BY idx`,
+      )
+      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number }[];
+    return rows.map((r) => ({ id: r.id, index: r.idx, spec: JSON.parse(r.spec), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures }));
+  }
+
+  /** Records that a training of the trial started; returns its attempt number (1-based). */
+  trialStarted(trialId: number, worker: string, pid = process.pid): number {
+    this.writable();
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT status, attempts FROM trials WHERE id = ?').get(trialId) as { status: TrialState; attempts: number } | undefined;
+        if (!row) throw new Error(`no trial with id ${trialId}`);
+        if (row.status === 'done') throw new Error(`trial ${trialId} is done; it must not be trained again`);
+        const attempt = row.attempts + 1;
+        const now = timestamp();
+        this.db
+          .prepare(
+            `UPDATE trials SET status = 'running', attempts = ?, worker = ?, device = NULL, started = ?, finished = NULL, seconds = NULL,
+               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL WHERE id = ?`,
+          )
+          .run(attempt, worker, now, trialId);
+        this.db.prepare('DELETE FROM epochs WHERE trial_id = ?').run(trialId);
+        // a training that never reported (its worker was lost and the pool requeued the trial)
+        this.db
+          .prepare("UPDATE trainings SET status = 'lost', finished = ?, error = 'its worker was lost before it finished' WHERE trial_id = ? AND finished IS NULL")
+          .run(now, trialId);
+        this.db.prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started) VALUES (?, ?, ?, ?, ?)').run(trialId, attempt, worker, pid, now);
+        return attempt;
+      })
+      .immediate();
+  }
+
+  /** Stores one epoch of a running trial (ignored once the trial has finished). */
+  saveEpoch(trialId: number, m: EpochMetrics): void {
+    this.writable();
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, test_err, seconds, images_per_sec)
+         SELECT @trial_id, @epoch, @lr, @train_loss, @train_err, @test_err, @seconds, @images_per_sec
+         WHERE EXISTS (SELECT 1 FROM trials WHERE id = @trial_id AND status = 'running')`,
+      )
+      .run(epochParams(trialId, m));
+  }
+
+  /** Stores a training's result (done, failed or interrupted) and its epochs, in one transaction. */
+  trialFinished(trialId: number, result: TrainResult): void {
+    this.writable();
+    const now = timestamp();
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT status, attempts FROM trials WHERE id = ?').get(trialId) as { status: TrialState; attempts: number } | undefined;
+        if (!row) throw new Error(`no trial with id ${trialId}`);
+        if (row.status !== 'running') throw new Error(`trial ${trialId} got a result while ${row.status}`);
+        const upsertEpoch = this.db.prepare(
+          `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, test_err, seconds, images_per_sec)
+           VALUES (@trial_id, @epoch, @lr, @train_loss, @train_err, @test_err, @seconds, @images_per_sec)`,
+        );
+        for (const m of result.epochs) upsertEpoch.run(epochParams(trialId, m));
+        const done = result.status === 'done';
+        this.db
+          .prepare(
+            `UPDATE trials SET status = @status, failures = failures + @failed, last_error = @error, worker = @worker, device = @device,
+               finished = @now, seconds = @seconds, final_test_err = @final, best_test_err = @best, params_built = @params_built,
+               peak_mem_bytes = @peak_mem WHERE id = @id`,
+          )
+          .run({
+            id: trialId,
+            status: result.status,
+            failed: result.status === 'failed' ? 1 : 0,
+            error: done ? null : (result.error ?? (result.status === 'interrupted' ? 'interrupted' : 'failed without an error message')),
+            worker: result.worker,
+            device: result.device,
+            now,
+            seconds: result.seconds,
+            final: done ? result.final_test_err : null,
+            best: done ? result.best_test_err : null,
+            params_built: result.params_built,
+            peak_mem: result.peak_mem_bytes,
+          });
+        this.db
+          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ? WHERE trial_id = ? AND attempt = ?')
+          .run(now, result.status, result.error, trialId, row.attempts);
+      })
+      .immediate();
+  }
+
+  // ------------------------------------------------------------------ reading results
+
+  readTrials(sweep: string, opts: { status?: TrialState[] } = {}): TrialRecord[] {
+    // one read transaction: trials and epochs from the same snapshot while a run commits
+    return this.db.transaction(() => this.readTrialsNow(sweep, opts.status ?? TRIAL_STATES))();
+  }
+
+  private readTrialsNow(sweep: string, statuses: TrialState[]): TrialRecord[] {
+    const record = this.requireSweep(sweep);
+    const marks = statuses.map(() => '?').join(', ');
+    const rows = this.db
+      .prepare(`SELECT t.*, ? AS sweep FROM trials t WHERE t.sweep_id = ? AND t.status IN (${marks}) ORDER BY t.idx`)
+      .all(record.name, record.id, ...statuses) as TrialRow[];
+    const epochs = new Map<number, EpochMetrics[]>();
+    const epochRows = this.db
+      .prepare('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.epoch')
+      .all(record.id) as EpochRow[];
+    for (const e of epochRows) {
+      const list = epochs.get(e.trial_id) ?? [];
+      list.push(epochMetrics(e));
+      epochs.set(e.trial_id, list);
+    }
+    return rows.map((r) => trialRecord(r, epochs.get(r.id) ?? []));
+  }
+
+  counts(sweep: string): TrialCounts {
+    const id = this.requireSweep(sweep).id;
+    const counts: TrialCounts = { pending: 0, running: 0, done: 0, failed: 0, interrupted: 0, total: 0 };
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS k FROM trials WHERE sweep_id = ? GROUP BY status').all(id) as { status: TrialState; k: number }[];
+    for (const r of rows) {
+      counts[r.status] = r.k;
+      counts.total += r.k;
+    }
+    return counts;
+  }
+
+  summary(sweep: string): SweepSummary {
+    return this.db.transaction(() => this.summaryNow(sweep))();
+  }
+
+  private summaryNow(sweep: string): SweepSummary {
+    const record = this.requireSweep(sweep);
+    const stats = this.db
+      .prepare(`SELECT MIN(final_test_err) AS best, AVG(seconds) AS mean_seconds FROM trials WHERE sweep_id = ? AND status = 'done'`)
+      .get(record.id) as { best: number | null; mean_seconds: number | null };
+    return { sweep: record, counts: this.counts(sweep), best_error: stats.best, mean_seconds: stats.mean_seconds, runner: this.getRunner(sweep) };
+  }
+
+  /** Stores `dse fit` results: the fitted width rule of each trial. */
+  saveWidthFits(sweep: string, fits: WidthFit[]): void {
+    this.writable();
+    const id = this.requireSweep(sweep).id;
+    const update = this.db.prepare('UPDATE trials SET fit_w0 = ?, fit_wa = ?, fit_wm = ?, fit_err = ? WHERE id = ? AND sweep_id = ?');
+    this.db
+      .transaction(() => {
+        for (const f of fits) {
+          if (update.run(f.w0, f.wa, f.wm, f.e_fit, f.trialId, id).changes !== 1) throw new Error(`trial ${f.trialId} is not in sweep ${sweep}`);
+        }
+      })
+      .immediate();
+  }
+
+  private writable(): void {
+    if (this.readonly) throw new Error(`store ${this.path} was opened read-only`);
+  }
+}
+
+/**
+ * Creates the file with its schema under a temporary name and renames it into place, so a reader
+ * polling for the file never opens a half-made database.
+ */
+function createDatabase(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const partial = `${path}.creating-${process.pid}`;
+    const db = new Database(partial);
+    try {
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+    } finally {
+      db.close(); // checkpoints and removes the -wal and -shm files
+    }
+    renameSync(partial, path);
+  } catch (e) {
+    throw new UserError(`${path}: cannot create the database (${(e as Error).message})`);
+  }
+}
+
+/** Tables without a dse schema version: someone else's database, which must not be migrated into. */
+function foreignSchema(db: Database.Database): boolean {
+  if (schemaVersion(db) !== 0) return false;
+  return (db.prepare("SELECT COUNT(*) AS k FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { k: number }).k > 0;
+}
+
+/** Whether a runner row belongs to a live process (see claimRunner). */
+export function runnerAlive(runner: RunnerInfo, now = Date.now()): boolean {
+  const fresh = now - Date.parse(runner.heartbeat) < RUNNER_STALE_MS;
+  if (runner.host !== hostname()) return fresh;
+  return fresh && pidAlive(runner.pid);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function epochParams(trialId: number, m: EpochMetrics): Record<string, number | null> {
+  return {
+    trial_id: trialId,
+    epoch: m.epoch,
+    lr: m.lr,
+    train_loss: finite(m.train_loss),
+    train_err: finite(m.train_err),
+    test_err: finite(m.test_err),
+    seconds: finite(m.seconds),
+    images_per_sec: finite(m.images_per_sec),
+  };
+}
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
+}
+
+function timestamp(): string {
+  return new Date().toISOString();
+}

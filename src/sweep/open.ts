@@ -1,0 +1,74 @@
+/**
+ * Creating a sweep, or finding the one to continue. A new sweep's n models are sampled before the
+ * database is touched (a sampling error leaves no file behind) and stored, with their specs, as
+ * pending trials in one transaction. An existing sweep is continued only under the same config,
+ * unless the user forces the new one.
+ */
+import { existsSync } from 'node:fs';
+import { type Experiment, experimentConfig } from '../experiment/load.js';
+import { configHash, describeChanges, identityChanges, stableJson } from '../experiment/identity.js';
+import { openStore, type Store } from '../store/index.js';
+import type { SweepRecord } from '../store/types.js';
+import { UserError } from '../util/errors.js';
+import { sampleTrials } from './sample.js';
+
+export interface OpenedSweep {
+  store: Store;
+  sweep: SweepRecord;
+  created: boolean;
+  /** Trials added because n grew (under forceConfig). */
+  added: number;
+}
+
+export function openSweep(exp: Experiment, dbPath: string, opts: { forceConfig?: boolean } = {}): OpenedSweep {
+  const config = experimentConfig(exp);
+  let store = existsSync(dbPath) ? openStore(dbPath) : null;
+  const existing = store?.getSweep(exp.name);
+  try {
+    if (!store || !existing) {
+      const sample = sampleTrials(exp, exp.n);
+      store ??= openStore(dbPath, { create: true });
+      const sweep = store.createSweep(
+        { name: exp.name, description: exp.description ?? null, config, config_hash: configHash(config), seed: exp.seed, n: exp.n, space: exp.space.name, sample_stats: sample.stats },
+        sample.trials,
+      );
+      return { store, sweep, created: true, added: 0 };
+    }
+    const added = continueSweep(store, existing, exp, opts.forceConfig ?? false);
+    return { store, sweep: store.requireSweep(exp.name), created: false, added };
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
+}
+
+function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, force: boolean): number {
+  const config = experimentConfig(exp);
+  const hash = configHash(config);
+  if (existing.config_hash === hash) return 0;
+  const changes = identityChanges(existing.config as Record<string, unknown>, config as unknown as Record<string, unknown>);
+  if (!force) {
+    throw new UserError(
+      `sweep ${exp.name} exists in ${store.path} with a different config (${describeChanges(changes)}); use a new name, or --force-config to continue with the new file`,
+    );
+  }
+  const storedN = existing.n ?? exp.n;
+  let added = 0;
+  if (exp.n > storedN) {
+    const sample = sampleTrials(exp, exp.n);
+    const stored = store.readTrials(exp.name);
+    const mismatch = stored.find((t) => t.index < exp.n && stableJson(t.spec) !== stableJson(sample.trials[t.index]?.spec));
+    if (mismatch) {
+      throw new UserError(
+        `sweep ${exp.name}: n can grow (${storedN} -> ${exp.n}) only when the first ${storedN} samples stay the same, ` +
+          `but sample ${mismatch.index} differs under the new config (${describeChanges(changes)}); use a new sweep name`,
+      );
+    }
+    const have = new Set(stored.map((t) => t.index));
+    const extra = sample.trials.filter((t) => !have.has(t.index));
+    store.addTrials(exp.name, extra);
+    added = extra.length;
+  }
+  store.updateSweepConfig(exp.name, config, hash, exp.n);
+  return added;
+}

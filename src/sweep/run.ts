@@ -1,0 +1,198 @@
+/**
+ * Running a sweep: sample -> store -> pool -> store.
+ *
+ * The store is the only state. On start, trials a killed run left 'running' go back to pending; the
+ * queue is every pending or interrupted trial plus the failed ones with retries left; done trials are
+ * never queued. Each training's start, epochs and result are committed as they happen, so a kill -9
+ * loses only the trainings in flight, and a resume picks up exactly the rest. A claim row with pid and
+ * heartbeat keeps two `dse run` processes off the same sweep.
+ */
+import type { Experiment } from '../experiment/load.js';
+import { type DatasetConfig, DatasetError, prepareDataset } from '../models/data/index.js';
+import type { Store } from '../store/index.js';
+import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
+import { UserError } from '../util/errors.js';
+import type { DatasetRef, EngineSlot, Recipe, TrainRequest, TrainResult } from '../workers/engine.js';
+import { Pool } from '../workers/pool.js';
+import { type SlotResources, createSlots, planSlots } from '../workers/slots.js';
+import { openSweep } from './open.js';
+
+const HEARTBEAT_MS = 10_000;
+
+/** What a sweep reports while it runs (the CLI's progress display implements it). */
+export interface SweepReporter {
+  begin?(info: { sweep: string; dbPath: string; created: boolean; added: number; requeued: number; queued: number; counts: TrialCounts; best: number | null; parallel: number }): void;
+  started?(trial: QueuedTrial, worker: string): void;
+  /** `final` is false for a failure that will be retried. */
+  finished?(trial: QueuedTrial, result: TrainResult, final: boolean): void;
+  note?(text: string): void;
+}
+
+export interface SweepRunOptions {
+  /** The experiment, with command-line overrides applied. */
+  experiment: Experiment;
+  dbPath: string;
+  forceConfig?: boolean;
+  /** Aborting it stops the sweep cleanly: running trainings are stored interrupted. */
+  signal?: AbortSignal;
+  reporter?: SweepReporter;
+  /** Engine slots; default createSlots (injectable for tests). */
+  createSlots?: (resources: SlotResources) => Promise<EngineSlot[]>;
+  prepareDataset?: (cfg: DatasetConfig) => DatasetRef;
+}
+
+export interface SweepOutcome {
+  sweep: string;
+  dbPath: string;
+  status: SweepState;
+  counts: TrialCounts;
+  /** Trainings that ended during this run, by status. */
+  trained: { done: number; failed: number; interrupted: number };
+  aborted: boolean;
+  /** Why the sweep could not go on (no worker left, a store error), if so. */
+  error: string | null;
+}
+
+export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
+  const exp = opts.experiment;
+  const resources: SlotResources = { engine: exp.engine, ...exp.resources };
+  const parallel = planSlots(resources).length; // validates the resources before anything is written
+  const { store, created, added } = openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig });
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    store.claimRunner(exp.name);
+    heartbeat = setInterval(() => {
+      try {
+        store.heartbeat(exp.name);
+      } catch {
+        // a busy or full disk: the next beat tries again (staleness takes a minute of misses)
+      }
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    const requeued = store.requeueStale(exp.name);
+    const queue = store.queuedTrials(exp.name, { maxRetries: exp.max_retries, n: exp.n });
+    const summary = store.summary(exp.name);
+    opts.reporter?.begin?.({
+      sweep: exp.name, dbPath: opts.dbPath, created, added, requeued, queued: queue.length,
+      counts: summary.counts, best: summary.best_error, parallel,
+    });
+    const trained = { done: 0, failed: 0, interrupted: 0 };
+    let aborted = false;
+    let error: string | null = null;
+    if (queue.length > 0 && !opts.signal?.aborted) {
+      store.setSweepStatus(exp.name, 'running');
+      const outcome = await trainQueue(store, exp, queue, opts, trained);
+      aborted = outcome.aborted;
+      error = outcome.error;
+    } else if (opts.signal?.aborted) {
+      aborted = true;
+    }
+    const counts = store.counts(exp.name);
+    const status = sweepStatus(counts, exp, aborted, error, store);
+    store.setSweepStatus(exp.name, status);
+    return { sweep: exp.name, dbPath: opts.dbPath, status, counts, trained, aborted, error };
+  } finally {
+    clearInterval(heartbeat);
+    try {
+      store.releaseRunner(exp.name);
+    } finally {
+      store.close();
+    }
+  }
+}
+
+function sweepStatus(counts: TrialCounts, exp: Experiment, aborted: boolean, error: string | null, store: Store): SweepState {
+  if (aborted) return 'interrupted';
+  if (error) return 'failed';
+  const left = store.queuedTrials(exp.name, { maxRetries: exp.max_retries, n: exp.n }).length;
+  return left === 0 && counts.running === 0 ? 'done' : 'interrupted';
+}
+
+interface QueueOutcome {
+  aborted: boolean;
+  error: string | null;
+}
+
+async function trainQueue(store: Store, exp: Experiment, queue: QueuedTrial[], opts: SweepRunOptions, trained: SweepOutcome['trained']): Promise<QueueOutcome> {
+  const dataset = loadDataset(exp, opts);
+  if (opts.signal?.aborted) return { aborted: true, error: null };
+  const slots = await (opts.createSlots ?? createSlots)({ engine: exp.engine, ...exp.resources });
+  const byRequest = new Map<string, QueuedTrial>();
+  const started = new Set<string>();
+  const recipe: Recipe = { ...exp.recipe, seed: exp.recipe.seed ?? exp.seed };
+  const device = exp.resources.gpus.length ? 'cuda' : 'cpu';
+  let fatal: string | null = null;
+  let noWorker: string | null = null;
+
+  const pool: Pool = new Pool(slots, {
+    signal: opts.signal,
+    onStart: (req, slotName) =>
+      guard(() => {
+        const trial = byRequest.get(req.trial_id)!;
+        store.trialStarted(trial.id, slotName);
+        started.add(req.trial_id);
+        opts.reporter?.started?.(trial, slotName);
+      }),
+    onEpoch: (req, metrics) => guard(() => store.saveEpoch(byRequest.get(req.trial_id)!.id, metrics)),
+    onResult: (result, req) =>
+      guard(() => {
+        const trial = byRequest.get(req.trial_id)!;
+        if (!started.delete(req.trial_id)) {
+          // The pool gave up on a trial it never started (no worker left): the trial is untouched.
+          noWorker ??= result.error ?? 'no worker left';
+          return;
+        }
+        store.trialFinished(trial.id, result);
+        trained[result.status]++;
+        if (result.status === 'failed') trial.failures++;
+        const retry = result.status === 'failed' && trial.failures <= exp.max_retries && !pool.aborted && fatal === null;
+        opts.reporter?.finished?.(trial, result, !retry);
+        if (retry) pool.push(req);
+      }),
+    onSlotLost: (slotName, err) => opts.reporter?.note?.(`worker ${slotName} stopped: ${err}; going on with the others`),
+  });
+
+  /** A store failure (disk full, ...) stops the sweep: nothing more can be recorded. */
+  function guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (fatal === null) {
+        fatal = `cannot record to ${store.path}: ${(e as Error).message}`;
+        opts.reporter?.note?.(`stopping: ${fatal}`);
+      }
+      pool.abort();
+    }
+  }
+
+  for (const trial of queue) {
+    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset, recipe, device };
+    byRequest.set(req.trial_id, trial);
+    pool.push(req);
+  }
+  try {
+    const summary = await pool.run();
+    return { aborted: summary.aborted && fatal === null, error: fatal ?? noWorker };
+  } finally {
+    await pool.close();
+  }
+}
+
+function loadDataset(exp: Experiment, opts: SweepRunOptions): DatasetRef {
+  const cfg: DatasetConfig = { ...exp.dataset, seed: exp.seed };
+  let ref: DatasetRef;
+  try {
+    ref = (opts.prepareDataset ?? prepareDataset)(cfg);
+  } catch (e) {
+    if (e instanceof DatasetError) throw new UserError(`dataset: ${e.message}`);
+    throw e;
+  }
+  const want = exp.input;
+  if (ref.channels !== want.channels || ref.resolution !== want.resolution || ref.num_classes !== want.num_classes) {
+    throw new UserError(
+      `dataset: ${ref.name} came out as ${ref.channels}x${ref.resolution}px with ${ref.num_classes} classes, but the sampled networks take ` +
+        `${want.channels}x${want.resolution}px with ${want.num_classes}; set dataset.resolution / channels to match`,
+    );
+  }
+  return ref;
+}
