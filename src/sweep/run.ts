@@ -14,7 +14,7 @@ import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
 import type { DatasetRef, EngineSlot, Recipe, TrainRequest, TrainResult } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
-import { type SlotResources, createSlots, planSlots } from '../workers/slots.js';
+import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
 import { openSweep } from './open.js';
 
 const HEARTBEAT_MS = 10_000;
@@ -57,6 +57,10 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   const exp = opts.experiment;
   const resources: SlotResources = { engine: exp.engine, ...exp.resources };
   const parallel = planSlots(resources).length; // validates the resources before anything is written
+  // What the run needs from the machine is checked before the store is touched: a missing dataset or
+  // python/torch must not leave a new sweep behind.
+  const dataset = loadDataset(exp, opts);
+  if (!opts.createSlots) await checkEngine(resources);
   const { store, created, added } = openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig });
   let heartbeat: NodeJS.Timeout | undefined;
   try {
@@ -81,7 +85,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     let error: string | null = null;
     if (queue.length > 0 && !opts.signal?.aborted) {
       store.setSweepStatus(exp.name, 'running');
-      const outcome = await trainQueue(store, exp, queue, opts, trained);
+      const outcome = await trainQueue(store, exp, dataset, queue, opts, trained);
       aborted = outcome.aborted;
       error = outcome.error;
     } else if (opts.signal?.aborted) {
@@ -113,8 +117,14 @@ interface QueueOutcome {
   error: string | null;
 }
 
-async function trainQueue(store: Store, exp: Experiment, queue: QueuedTrial[], opts: SweepRunOptions, trained: SweepOutcome['trained']): Promise<QueueOutcome> {
-  const dataset = loadDataset(exp, opts);
+async function trainQueue(
+  store: Store,
+  exp: Experiment,
+  dataset: DatasetRef,
+  queue: QueuedTrial[],
+  opts: SweepRunOptions,
+  trained: SweepOutcome['trained'],
+): Promise<QueueOutcome> {
   if (opts.signal?.aborted) return { aborted: true, error: null };
   const slots = await (opts.createSlots ?? createSlots)({ engine: exp.engine, ...exp.resources });
   const byRequest = new Map<string, QueuedTrial>();

@@ -77,6 +77,14 @@ export async function createSlots(resources: SlotResources): Promise<EngineSlot[
   throw new UserError(`cannot start worker ${plans[failure].name}: ${oneLine(errorText(reason))}`);
 }
 
+/**
+ * Checks, without starting any worker, that the engine can run on this machine (torch: a python3
+ * with torch), so a sweep is not written to the store for an engine that cannot train it.
+ */
+export async function checkEngine(resources: SlotResources): Promise<void> {
+  if (resources.engine === 'torch') await (await import('./torch/python.js')).findTorchPython();
+}
+
 /** A multi-line engine error (message, then a stderr tail) as one line: the message and the last line. */
 function oneLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('---'));
