@@ -1,5 +1,6 @@
 /**
- * Throughput of the width-rule fit (dse fit) on the default grid, single-threaded, for three
+ * Throughput of the width-rule fit (dse fit) on the default grid, single-threaded and with the worker
+ * pool (fitPool.ts, one thread per available core, worker start-up included), for three
  * populations: RegNet models sampled at pycls's quanta (fits are exact), AnyNetX_A-like models
  * (4 stages, free depths and widths) and AnyNetX_E-like models (depths and widths non-decreasing).
  *
@@ -7,7 +8,10 @@
  */
 import seedrandom from 'seedrandom';
 import { generateRegnet } from '../src/space/regnet.js';
+import { availableParallelism } from 'node:os';
 import { WidthRuleFitter } from '../src/analysis/widthFit.js';
+import { fitWidthRules } from '../src/analysis/fitPool.js';
+import { DEFAULT_FIT_GRID } from '../src/analysis/grid.js';
 
 const n = Number(process.argv[2] ?? 2000);
 const rng = seedrandom('bench-fit');
@@ -42,8 +46,10 @@ const fitter = new WidthRuleFitter();
 const warm = performance.now();
 fitter.fit([64, 128, 128, 256]);
 console.log(`first fit (fills tables): ${(performance.now() - warm).toFixed(0)} ms`);
+const threads = availableParallelism();
 let total = 0;
 let totalSec = 0;
+let totalPoolSec = 0;
 for (const [name, draw] of populations) {
   const models = Array.from({ length: n }, draw);
   const blocks = models.reduce((s, m) => s + m.length, 0) / n;
@@ -54,10 +60,19 @@ for (const [name, draw] of populations) {
   const sec = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const p0 = performance.now();
+  const poolCpu0 = process.cpuUsage(); // all threads of the process, workers included
+  await fitWidthRules(models, DEFAULT_FIT_GRID, { threads, minPoolModels: 0 });
+  const poolSec = (performance.now() - p0) / 1000;
+  const poolCpu = process.cpuUsage(poolCpu0);
+  const poolCpuSec = (poolCpu.user + poolCpu.system) / 1e6;
   total += n;
   totalSec += sec;
+  totalPoolSec += poolSec;
   console.log(
-    `${name.padEnd(38)} ${(n / sec).toFixed(0).padStart(6)} models/s  (${((sec / n) * 1e3).toFixed(2)} ms/model wall, ${((cpuSec / n) * 1e3).toFixed(2)} ms cpu; mean d ${blocks.toFixed(1)}; e_fit = 0 for ${exact}/${n})`,
+    `${name.padEnd(38)} ${(n / sec).toFixed(0).padStart(6)} models/s  (${((sec / n) * 1e3).toFixed(2)} ms/model wall, ${((cpuSec / n) * 1e3).toFixed(2)} ms cpu; mean d ${blocks.toFixed(1)}; e_fit = 0 for ${exact}/${n})` +
+      `; pool x${threads}: ${(n / poolSec).toFixed(0).padStart(6)} models/s (${(sec / poolSec).toFixed(2)}x; ${((poolCpuSec / n) * 1e3).toFixed(2)} ms cpu/model)`,
   );
 }
-console.log(`all: ${(total / totalSec).toFixed(0)} models/s; 10,000 models in ${((10000 * totalSec) / total).toFixed(1)} s (wall clock; compare the cpu times on a loaded machine)`);
+console.log(`all: ${(total / totalSec).toFixed(0)} models/s single-threaded, ${(total / totalPoolSec).toFixed(0)} models/s with the pool (${threads} threads, ${(totalSec / totalPoolSec).toFixed(2)}x)`);
+console.log(`10,000 models: ${((10000 * totalSec) / total).toFixed(1)} s single-threaded, ${((10000 * totalPoolSec) / total).toFixed(1)} s with the pool (wall clock; compare the cpu times on a loaded machine)`);

@@ -16,7 +16,9 @@ import { complexityWeights, formatAmount } from './edf.js';
 import { efficiencyCurve } from './efficiency.js';
 import type { LoadedSweep } from './load.js';
 import { ERROR_LABEL, type ErrorKind, metric, scoredTrials, type Scored } from './metrics.js';
-import type { WidthFit, WidthRuleFitter } from './widthFit.js';
+import { fitWidthRules, type FitPoolOptions } from './fitPool.js';
+import { DEFAULT_FIT_GRID } from './grid.js';
+import type { WidthFit } from './widthFit.js';
 
 /** A sweep's trained models, best first, ready for plotting. */
 export interface Population {
@@ -127,11 +129,12 @@ function thin<T>(points: T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => points[Math.floor((i * points.length) / max)]);
 }
 
-/** Stored fits, with the missing ones computed (not stored) for the given trials. */
-export function fitsOf(trials: readonly TrialRecord[], fitter: WidthRuleFitter): Map<number, WidthFit> {
-  const fits = new Map<number, WidthFit>();
-  for (const t of trials) fits.set(t.id, t.fit ?? fitter.fit(blockWidths(t.spec)));
-  return fits;
+/** Stored fits, with the missing ones computed (not stored) for the given trials, on the default grid; many run on all cores. */
+export async function fitsOf(trials: readonly TrialRecord[], opts: FitPoolOptions = {}): Promise<Map<number, WidthFit>> {
+  const missing = trials.filter((t) => !t.fit);
+  const computed = await fitWidthRules(missing.map((t) => blockWidths(t.spec)), DEFAULT_FIT_GRID, opts);
+  const byId = new Map<number, WidthFit>(missing.map((t, i) => [t.id, computed[i]]));
+  return new Map(trials.map((t) => [t.id, t.fit ?? (byId.get(t.id) as WidthFit)]));
 }
 
 export function fitFigure(pops: readonly Population[], fits: ReadonlyMap<number, WidthFit>, kind: ErrorKind): TopLevelSpec {

@@ -25,7 +25,7 @@ import type { LoadedSweep } from './load.js';
 import { ERROR_LABEL, type ErrorKind, maxStages } from './metrics.js';
 import { populationRule, type PopulationRule } from './populationRule.js';
 import { renderSvg } from './render.js';
-import { type WidthFit, WidthRuleFitter } from './widthFit.js';
+import type { WidthFit } from './widthFit.js';
 import { formatAmount } from './edf.js';
 
 export interface ReportOptions {
@@ -35,7 +35,8 @@ export interface ReportOptions {
   bootstrap: BootstrapOptions;
   /** Models per group in the tables, width profiles, curves and population rule. */
   top: number;
-  fitter?: WidthRuleFitter;
+  /** Threads for fitting the width rule to trials without a stored fit (default: all cores). */
+  fitThreads?: number;
   title?: string;
 }
 
@@ -51,7 +52,7 @@ interface Section {
 export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOptions): Promise<string> {
   const scored = populations(sweeps, opts.error);
   requireTrained(scored);
-  const fits = fitsOf(scored.flatMap((p) => p.models.map((m) => m.trial)), opts.fitter ?? new WidthRuleFitter());
+  const fits = await fitsOf(scored.flatMap((p) => p.models.map((m) => m.trial)), { threads: opts.fitThreads });
   // Trials without a stored fit get the one computed here, so e_fit (fit_err) is plotted for all.
   const pops: Population[] = scored.map((p) => ({ ...p, models: p.models.map((m) => (m.trial.fit ? m : { ...m, trial: { ...m.trial, fit: fits.get(m.trial.id) ?? null } })) }));
 

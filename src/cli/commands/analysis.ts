@@ -6,6 +6,7 @@
  * it) or `file.sqlite:name`, so sweeps in different database files compare in one command.
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { openStore } from '../../store/index.js';
 import { openStoreForSweep } from '../../store/locate.js';
@@ -27,15 +28,17 @@ import {
   fitsOf,
   type NormalizeOptions,
 } from '../../analysis/figures.js';
-import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange } from '../../analysis/grid.js';
+import { fitWidthRules } from '../../analysis/fitPool.js';
+import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
 import { loadSweeps, parseSweepRef } from '../../analysis/load.js';
 import { type ErrorKind, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
 import { populationRule } from '../../analysis/populationRule.js';
 import { figureFormat, writeFigure } from '../../analysis/render.js';
 import { buildReport } from '../../analysis/report.js';
-import { type WidthFit, WidthRuleFitter } from '../../analysis/widthFit.js';
+import type { WidthFit } from '../../analysis/widthFit.js';
 
 const DB_HELP = 'database file for sweeps named without one (default: db/<sweep>.sqlite, or whichever db/*.sqlite holds it)';
+const THREADS_HELP = 'worker threads for fitting the width rule (fewer than 500 models are fitted in one thread)';
 const ERROR_HELP = 'which error: final (after the last epoch, as dse query "error") or best (lowest over epochs, as pycls)';
 
 interface CommonFlags {
@@ -67,13 +70,15 @@ function registerFit(program: Command): void {
     .option('--w0 <min:max:step>', 'w0 grid', axisText(DEFAULT_FIT_GRID.w0))
     .option('--wa <min:max:step>', 'wa grid', axisText(DEFAULT_FIT_GRID.wa))
     .option('--wm <min:max:step>', 'wm grid', axisText(DEFAULT_FIT_GRID.wm))
+    .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
     .option('--dry-run', 'print, but do not store the fits')
-    .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; dryRun?: boolean }) => {
+    .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; threads: string; dryRun?: boolean }) => {
       const kind = parseErrorKind(flags.error);
       const top = positiveInt('--top', flags.top);
       if (flags.output) figureFormat(flags.output);
       const grid: FitGrid = { w0: parseAxisRange('--w0', flags.w0), wa: parseAxisRange('--wa', flags.wa), wm: parseAxisRange('--wm', flags.wm) };
-      const fitter = new WidthRuleFitter(grid);
+      resolveGrid(grid); // grid errors before the store is opened
+      const threads = positiveInt('--threads', flags.threads);
       const ref = parseSweepRef(sweepRef);
       const located = openStoreForSweep(ref.name, ref.db ?? flags.db);
       const path = located.path;
@@ -84,7 +89,8 @@ function registerFit(program: Command): void {
         const trials = store.readTrials(sweep.name);
         if (trials.length === 0) throw new UserError(`sweep ${sweep.name} has no trials`);
         const started = performance.now();
-        const fits = trials.map((t) => ({ trialId: t.id, ...fitter.fit(blockWidths(t.spec)) }));
+        const computed = await fitWidthRules(trials.map((t) => blockWidths(t.spec)), grid, { threads });
+        const fits = trials.map((t, i) => ({ trialId: t.id, ...computed[i] }));
         const seconds = (performance.now() - started) / 1000;
         // One transaction: all fits are stored, or none.
         if (!flags.dryRun) store.saveWidthFits(sweep.name, fits);
@@ -208,7 +214,7 @@ function registerPlotWidths(plot: Command): void {
       const [pop] = populations(loadSweeps([ref], flags.db), kind);
       requireTrained([pop]);
       const shown = [...pop.models.slice(0, best), ...pop.models.slice(Math.max(best, pop.models.length - worst))].map((m) => m.trial);
-      await writeFigure(output, widthsFigure(pop, fitsOf(shown, new WidthRuleFitter()), best, worst));
+      await writeFigure(output, widthsFigure(pop, await fitsOf(shown), best, worst));
       print(`wrote ${output}`);
     });
 }
@@ -266,7 +272,8 @@ function registerAnalyze(program: Command): void {
     .option('--samples <B>', 'bootstrap rounds', '10000')
     .option('--fraction <share>', 'share of the models drawn per bootstrap round', '0.25')
     .option('--seed <n>', 'bootstrap seed', '0')
-    .action(async (refs: string[], flags: CommonFlags & { top: string; bins: string; samples: string; fraction: string; seed: string }) => {
+    .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
+    .action(async (refs: string[], flags: CommonFlags & { top: string; bins: string; samples: string; fraction: string; seed: string; threads: string }) => {
       const kind = parseErrorKind(flags.error);
       const output = flags.output ?? `${parseSweepRef(refs[0]).name}-report.html`;
       if (!/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, got "${output}"`);
@@ -275,6 +282,7 @@ function registerAnalyze(program: Command): void {
         top: positiveInt('--top', flags.top),
         bins: positiveInt('--bins', flags.bins),
         bootstrap: bootstrapFlags(flags),
+        fitThreads: positiveInt('--threads', flags.threads),
       });
       try {
         writeFileSync(output, html);
