@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import type { TopLevelSpec } from 'vega-lite';
 import { openStore } from '../../store/index.js';
 import { openStoreForSweep } from '../../store/locate.js';
 import { blockWidths } from '../../space/spec.js';
@@ -27,6 +28,7 @@ import {
   widthsFigure,
   fitsOf,
   type NormalizeOptions,
+  type Population,
 } from '../../analysis/figures.js';
 import { fitWidthRules } from '../../analysis/fitPool.js';
 import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
@@ -196,47 +198,60 @@ function registerPlotScatter(plot: Command): void {
 }
 
 function registerPlotWidths(plot: Command): void {
-  plot
-    .command('widths')
-    .description('per-block widths of the best (and worst) models, stage starts marked, with their fitted width rule')
-    .argument('<sweep>', 'sweep name, or file.sqlite:name')
-    .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .svg or .png (default: <sweep>-widths.svg)')
-    .option('--error <kind>', ERROR_HELP, 'final')
-    .option('--best <k>', 'best models', '5')
-    .option('--worst <k>', 'worst models', '0')
-    .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
-      const kind = parseErrorKind(flags.error);
-      const output = outputPath(flags.output, [ref], 'widths');
-      const best = nonNegativeInt('--best', flags.best);
-      const worst = nonNegativeInt('--worst', flags.worst);
-      if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
-      const [pop] = populations(loadSweeps([ref], flags.db), kind);
-      requireTrained([pop]);
+  registerBestWorstPlot(plot, {
+    name: 'widths',
+    description: 'per-block widths of the best (and worst) models, stage starts marked, with their fitted width rule',
+    best: '5',
+    worst: '0',
+    requireTrained: true,
+    figure: async (pop, best, worst) => {
       const shown = [...pop.models.slice(0, best), ...pop.models.slice(Math.max(best, pop.models.length - worst))].map((m) => m.trial);
-      await writeFigure(output, widthsFigure(pop, await fitsOf(shown), best, worst));
-      print(`wrote ${output}`);
-    });
+      return widthsFigure(pop, await fitsOf(shown), best, worst);
+    },
+  });
 }
 
 function registerPlotCurves(plot: Command): void {
+  registerBestWorstPlot(plot, {
+    name: 'curves',
+    description: 'train and test error per epoch of the best and worst models',
+    best: '3',
+    worst: '3',
+    requireTrained: false,
+    figure: async (pop, best, worst, kind) => curvesFigure(pop, best, worst, kind),
+  });
+}
+
+/** A figure of one sweep's best and worst models (`dse plot widths`, `dse plot curves`). */
+function registerBestWorstPlot(
+  plot: Command,
+  def: {
+    name: string;
+    description: string;
+    best: string;
+    worst: string;
+    requireTrained: boolean;
+    figure: (pop: Population, best: number, worst: number, kind: ErrorKind) => Promise<TopLevelSpec>;
+  },
+): void {
   plot
-    .command('curves')
-    .description('train and test error per epoch of the best and worst models')
+    .command(def.name)
+    .description(def.description)
     .argument('<sweep>', 'sweep name, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .svg or .png (default: <sweep>-curves.svg)')
+    .option('-o, --output <file>', `output .svg or .png (default: <sweep>-${def.name}.svg)`)
     .option('--error <kind>', ERROR_HELP, 'final')
-    .option('--best <k>', 'best models', '3')
-    .option('--worst <k>', 'worst models', '3')
+    .option('--best <k>', 'best models', def.best)
+    .option('--worst <k>', 'worst models', def.worst)
     .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
       const kind = parseErrorKind(flags.error);
-      const output = outputPath(flags.output, [ref], 'curves');
+      const output = outputPath(flags.output, [ref], def.name);
       const best = nonNegativeInt('--best', flags.best);
       const worst = nonNegativeInt('--worst', flags.worst);
       if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
       const [pop] = populations(loadSweeps([ref], flags.db), kind);
-      await writeFigure(output, curvesFigure(pop, best, worst, kind));
+      if (def.requireTrained) requireTrained([pop]);
+      await writeFigure(output, await def.figure(pop, best, worst, kind));
       print(`wrote ${output}`);
     });
 }
