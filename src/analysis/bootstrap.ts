@@ -49,7 +49,7 @@ export function bootstrapWinners(errors: readonly number[], opts: BootstrapOptio
   const n = errors.length;
   if (n === 0) throw new UserError('bootstrap: no models with both the value and an error');
   const err = Float64Array.from(errors);
-  const drawSize = Math.max(1, Math.floor(n * fraction));
+  const drawSize = drawSizeOf(n, fraction);
   const rng = seedrandom.alea(String(opts.seed ?? 0));
   const winners = new Int32Array(samples);
   for (let b = 0; b < samples; b++) {
@@ -80,9 +80,14 @@ export function summarizeBest(xs: readonly number[], winners: Int32Array, opts: 
     hi: percentileSorted(best, 1 - tail),
     confidence,
     n: xs.length,
-    drawSize: Math.max(1, Math.floor(xs.length * (opts.fraction ?? 0.25))),
+    drawSize: drawSizeOf(xs.length, opts.fraction ?? 0.25),
     samples: winners.length,
   };
+}
+
+/** Models drawn per round: the share of the population, at least one. */
+function drawSizeOf(n: number, fraction: number): number {
+  return Math.max(1, Math.floor(n * fraction));
 }
 
 /** numpy.percentile's default (linear) on ascending values, p in [0, 1]. */

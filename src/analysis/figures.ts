@@ -111,11 +111,13 @@ export function scatterFigure(pops: readonly Population[], metricName: string, k
   const m = metric(metricName);
   const panels: ScatterPanel[] = [];
   pops.forEach((p, i) => {
-    const having = p.models.filter((s) => m.value(s.trial) !== null);
-    const points = having.map((s) => ({ x: m.value(s.trial) as number, error: s.error }));
+    const points = p.models.flatMap((s) => {
+      const x = m.value(s.trial);
+      return x === null ? [] : [{ x, error: s.error }];
+    });
     if (points.length === 0 || new Set(points.map((q) => q.x)).size < 2) return;
     // Models lacking the metric leave a smaller population, which needs its own draws.
-    const winners = having.length === p.models.length ? winnersOf(p.models, bootstrap) : bootstrapWinners(points.map((q) => q.error), bootstrap);
+    const winners = points.length === p.models.length ? winnersOf(p.models, bootstrap) : bootstrapWinners(points.map((q) => q.error), bootstrap);
     const result = summarizeBest(points.map((q) => q.x), winners, bootstrap);
     panels.push({ name: p.label, colorIndex: i, points: thin(points, MAX_SCATTER_POINTS), bootstrap: result });
   });

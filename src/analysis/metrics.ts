@@ -102,14 +102,6 @@ export function metric(name: string, flag = '--x'): Metric {
   return { name: key, label: def.label, log: def.log, value: (t) => finite(def.read(t)) };
 }
 
-/** Metrics worth plotting for a population: those with a value for every model and at least two distinct values. */
-export function availableMetrics(names: readonly string[], trials: readonly TrialRecord[]): Metric[] {
-  return names.map((n) => metric(n)).filter((m) => {
-    const values = trials.map((t) => m.value(t));
-    return values.length > 0 && values.every((v) => v !== null) && new Set(values).size > 1;
-  });
-}
-
 /** The largest stage count in a population (to list ws[i] / ds[i] metrics). */
 export function maxStages(trials: readonly TrialRecord[]): number {
   return trials.reduce((m, t) => Math.max(m, stageSummaries(t.spec).length), 0);

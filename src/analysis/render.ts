@@ -103,7 +103,11 @@ export function figureFormat(path: string, flag = '-o'): FigureFormat {
 export async function writeFigure(path: string, spec: TopLevelSpec, flag = '-o'): Promise<void> {
   const format = figureFormat(path, flag);
   const svg = await renderSvg(spec);
-  const data = format === 'svg' ? svg : renderPng(svg);
+  writeOutput(path, format === 'svg' ? svg : renderPng(svg), flag);
+}
+
+/** Writes an output file; a failure is a UserError naming the flag and the reason (e.g. ENOENT). */
+export function writeOutput(path: string, data: string | Buffer, flag = '-o'): void {
   try {
     writeFileSync(path, data);
   } catch (e) {

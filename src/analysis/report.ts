@@ -4,9 +4,9 @@
  * and can be mailed or archived as is. Each figure is a <figure id="fig-..."> with a caption.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { blockWidths, stageSummaries } from '../space/spec.js';
+import { stageSummaries } from '../space/spec.js';
 import { UserError } from '../util/errors.js';
-import type { BootstrapOptions } from './bootstrap.js';
+import { type BootstrapOptions, percentileSorted } from './bootstrap.js';
 import { fmt } from './charts/theme.js';
 import {
   curvesFigure,
@@ -23,7 +23,7 @@ import {
 } from './figures.js';
 import type { LoadedSweep } from './load.js';
 import { ERROR_LABEL, type ErrorKind, maxStages } from './metrics.js';
-import { populationRule, type PopulationRule } from './populationRule.js';
+import { bestWorstRules } from './populationRule.js';
 import { renderSvg } from './render.js';
 import type { WidthFit } from './widthFit.js';
 import { formatAmount } from './edf.js';
@@ -122,7 +122,7 @@ function summaryTable(sweeps: readonly LoadedSweep[], pops: readonly Population[
     const counts = countBy(s.trials.map((t) => t.status));
     const errors = pops[i].models.map((m) => m.error);
     const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
-    const median = errors[Math.floor((errors.length - 1) / 2)] / 2 + errors[Math.ceil((errors.length - 1) / 2)] / 2;
+    const median = percentileSorted(errors, 0.5);
     const flops = s.trials.map((t) => t.cx.flops);
     return [
       s.label,
@@ -159,18 +159,7 @@ function describeSpace(space: unknown): string {
 function populationRuleTable(pops: readonly Population[], top: number): string {
   const rows: string[][] = [];
   for (const p of pops) {
-    const k = Math.min(top, Math.floor(p.models.length / 2) || 1);
-    const groups: [string, typeof p.models][] = [
-      [`best ${k}`, p.models.slice(0, k)],
-      [`worst ${k}`, p.models.slice(-k)],
-    ];
-    for (const [name, models] of groups) {
-      let rule: PopulationRule | null = null;
-      try {
-        rule = populationRule(models.map((m) => blockWidths(m.trial.spec)));
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-      }
+    for (const { name, rule } of bestWorstRules(p.models, top)) {
       rows.push([p.label, name, rule ? `w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} j` : 'n/a (single-block models)', rule ? fmt(rule.r2) : '', rule ? String(rule.points) : '']);
     }
   }

@@ -5,22 +5,23 @@
  * Sweeps are named `name` (found through --db, else db/<name>.sqlite, else any db/*.sqlite holding
  * it) or `file.sqlite:name`, so sweeps in different database files compare in one command.
  */
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { TopLevelSpec } from 'vega-lite';
+import { parseQuantity } from '../../sampler/index.js';
 import { openStore } from '../../store/index.js';
 import { openStoreForSweep } from '../../store/locate.js';
 import { blockWidths } from '../../space/spec.js';
 import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
-import type { BootstrapOptions } from '../../analysis/bootstrap.js';
+import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';
 import { fmt } from '../../analysis/charts/theme.js';
 import { edfAt } from '../../analysis/edf.js';
 import {
   curvesFigure,
   edfFigure,
   efficiencyFigure,
+  extremes,
   fitFigure,
   populations,
   requireTrained,
@@ -34,8 +35,8 @@ import { fitWidthRules } from '../../analysis/fitPool.js';
 import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
 import { loadSweeps, parseSweepRef } from '../../analysis/load.js';
 import { type ErrorKind, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
-import { populationRule } from '../../analysis/populationRule.js';
-import { figureFormat, writeFigure } from '../../analysis/render.js';
+import { bestWorstRules } from '../../analysis/populationRule.js';
+import { figureFormat, writeFigure, writeOutput } from '../../analysis/render.js';
 import { buildReport } from '../../analysis/report.js';
 import type { WidthFit } from '../../analysis/widthFit.js';
 
@@ -116,23 +117,20 @@ function fitReport(name: string, trials: readonly TrialRecord[], fits: readonly 
   const exact = errs.filter((e) => e === 0).length;
   const lines = [
     `${name}: fitted ${fits.length} models in ${seconds.toFixed(1)} s (${(fits.length / Math.max(seconds, 1e-9)).toFixed(0)} models/s)${stored ? ', stored' : ' (dry run: not stored)'}`,
-    `e_fit: min ${fmt(errs[0])}, median ${fmt(errs[Math.floor((errs.length - 1) / 2)])}, max ${fmt(errs[errs.length - 1])}; exact (e_fit = 0): ${exact}`,
+    `e_fit: min ${fmt(errs[0])}, median ${fmt(percentileSorted(errs, 0.5))}, max ${fmt(errs[errs.length - 1])}; exact (e_fit = 0): ${exact}`,
   ];
   const scored = scoredTrials(trials, kind);
   if (scored.length === 0) {
     lines.push('no trained models yet: the population rule needs errors');
     return lines.join('\n');
   }
-  const k = Math.min(top, Math.max(1, Math.floor(scored.length / 2)));
-  for (const [group, models] of [[`best ${k}`, scored.slice(0, k)], [`worst ${k}`, scored.slice(-k)]] as const) {
-    try {
-      const rule = populationRule(models.map((m) => blockWidths(m.trial.spec)));
-      const meanFit = models.reduce((s, m) => s + (m.trial.fit?.e_fit ?? 0), 0) / models.length;
-      lines.push(`${group.padEnd(9)} w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} * j   (R^2 ${fmt(rule.r2)}, ${rule.points} blocks; mean e_fit ${fmt(meanFit)}; ${kind} error ${fmt(models[0].error)}..${fmt(models[models.length - 1].error)})`);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      lines.push(`${group.padEnd(9)} ${e.message}`);
+  for (const { name, models, rule, problem } of bestWorstRules(scored, top)) {
+    if (!rule) {
+      lines.push(`${name.padEnd(9)} ${problem}`);
+      continue;
     }
+    const meanFit = models.reduce((s, m) => s + (m.trial.fit?.e_fit ?? 0), 0) / models.length;
+    lines.push(`${name.padEnd(9)} w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} * j   (R^2 ${fmt(rule.r2)}, ${rule.points} blocks; mean e_fit ${fmt(meanFit)}; ${kind} error ${fmt(models[0].error)}..${fmt(models[models.length - 1].error)})`);
   }
   return lines.join('\n');
 }
@@ -203,11 +201,7 @@ function registerPlotWidths(plot: Command): void {
     description: 'per-block widths of the best (and worst) models, stage starts marked, with their fitted width rule',
     best: '5',
     worst: '0',
-    requireTrained: true,
-    figure: async (pop, best, worst) => {
-      const shown = [...pop.models.slice(0, best), ...pop.models.slice(Math.max(best, pop.models.length - worst))].map((m) => m.trial);
-      return widthsFigure(pop, await fitsOf(shown), best, worst);
-    },
+    figure: async (pop, best, worst) => widthsFigure(pop, await fitsOf(extremes(pop, best, worst).map((c) => c.model.trial)), best, worst),
   });
 }
 
@@ -217,7 +211,6 @@ function registerPlotCurves(plot: Command): void {
     description: 'train and test error per epoch of the best and worst models',
     best: '3',
     worst: '3',
-    requireTrained: false,
     figure: async (pop, best, worst, kind) => curvesFigure(pop, best, worst, kind),
   });
 }
@@ -230,7 +223,6 @@ function registerBestWorstPlot(
     description: string;
     best: string;
     worst: string;
-    requireTrained: boolean;
     figure: (pop: Population, best: number, worst: number, kind: ErrorKind) => Promise<TopLevelSpec>;
   },
 ): void {
@@ -250,7 +242,7 @@ function registerBestWorstPlot(
       const worst = nonNegativeInt('--worst', flags.worst);
       if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
       const [pop] = populations(loadSweeps([ref], flags.db), kind);
-      if (def.requireTrained) requireTrained([pop]);
+      requireTrained([pop]);
       await writeFigure(output, await def.figure(pop, best, worst, kind));
       print(`wrote ${output}`);
     });
@@ -299,11 +291,7 @@ function registerAnalyze(program: Command): void {
         bootstrap: bootstrapFlags(flags),
         fitThreads: positiveInt('--threads', flags.threads),
       });
-      try {
-        writeFileSync(output, html);
-      } catch (e) {
-        throw new UserError(`-o: cannot write ${output} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      writeOutput(output, html);
       print(`wrote ${output}`);
     });
 }
@@ -341,15 +329,12 @@ function numberList(flag: string, text: string): number[] {
   return nums;
 }
 
-const AMOUNT = /^\s*([0-9.]+(?:e[+-]?[0-9]+)?)\s*([KMG]?)\s*$/i;
-const UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9 };
-
-/** "lo:hi" with optional K/M/G suffixes, e.g. 200M:800M. */
+/** "lo:hi" with optional K/M/G suffixes in either case (as the experiment file's constraints), e.g. 200M:800M. */
 function parseRange(text: string): [number, number] {
   const parts = text.split(':');
-  const m = parts.map((p) => AMOUNT.exec(p));
-  if (parts.length !== 2 || m.some((x) => !x)) throw new UserError(`--range: expected lo:hi, e.g. 200M:800M or 2e8:8e8, got "${text}"`);
-  const [lo, hi] = m.map((x) => Number(x![1]) * UNITS[x![2].toUpperCase()]);
+  const values = parts.map((p) => parseQuantity(p.toUpperCase()));
+  if (parts.length !== 2 || values.some((v) => Number.isNaN(v))) throw new UserError(`--range: expected lo:hi, e.g. 200M:800M or 2e8:8e8, got "${text}"`);
+  const [lo, hi] = values;
   if (!(lo > 0 && lo < hi)) throw new UserError(`--range: expected 0 < lo < hi, got "${text}"`);
   return [lo, hi];
 }
