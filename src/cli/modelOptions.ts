@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { BLOCK_TYPES, STEM_TYPES, bottleneckWidth } from '../space/blocks.js';
 import { type NetworkConfig, SpecError, buildAnyNetSpec } from '../space/build.js';
-import { type RegnetParams, type RegnetStages, regnetStages, regnetSpec, validateRegnetParams } from '../space/regnet.js';
+import { type RegnetParams, type RegnetStages, regnetStages, regnetSpec } from '../space/regnet.js';
 import type { ModelSpec, StemType } from '../space/spec.js';
 import { UserError } from '../util/errors.js';
 
@@ -153,8 +153,8 @@ function regnetFromOptions(opts: ModelOptionValues, network: NetworkConfig, d: M
   network.firstStride = opt(opts.firstStride, '--first-stride', network.stride, 'positiveInt');
   const flags: Record<string, string> = { depth: '--depth', w0: '--w0', wa: '--wa', wm: '--wm', group_w: '--group-width', bot_mul: '--bot-mul', width: '--w0', se_r: '--se' };
   return withFlags(flags, () => {
-    validateRegnetParams(params.wa, params.w0, params.wm, params.depth);
-    return { kind: 'regnet', spec: regnetSpec(params, network), regnet: { params, stages: regnetStages(params) } };
+    const stages = regnetStages(params);
+    return { kind: 'regnet', spec: regnetSpec(params, network, stages), regnet: { params, stages } };
   });
 }
 

@@ -5,7 +5,7 @@
  * ranges; keep it if all pass, until n are kept or max_draws candidates were drawn.
  */
 import type { Complexity } from '../space/blocks.js';
-import { type NetworkConfig, buildAnyNetSpec } from '../space/build.js';
+import { type NetworkConfig, SpecError, buildAnyNetSpec } from '../space/build.js';
 import type { ModelSpec, StemType } from '../space/spec.js';
 import { stagesComplexity } from '../space/stageCx.js';
 import { UserError } from '../util/errors.js';
@@ -138,8 +138,8 @@ class Checker {
     return null;
   }
 
+  /** Stage count (RegNets already passed regnetStages) and the AnyNet ordering constraints. */
   structure(st: CandidateStages): string | null {
-    if (st.regnet && st.regnet.numStages !== st.regnet.totalStages) return 'stages:skipped_level';
     if (!inRange(st.depths.length, this.stagesRange)) return 'stages:count';
     for (const name of this.space.def.order) {
       const v = name === 'depth' ? st.depths : name === 'width' ? st.widths : st.blockParams[name];
@@ -156,7 +156,17 @@ class Checker {
   }
 }
 
+/** Samples n models; a space and network that build an invalid network (SpecError) is a UserError. */
 export function sampleModels(opts: SampleOptions): SampleResult {
+  try {
+    return sample(opts);
+  } catch (e) {
+    if (e instanceof SpecError) throw new UserError(`the space and network section give an invalid network (${e.message})`);
+    throw e;
+  }
+}
+
+function sample(opts: SampleOptions): SampleResult {
   const { n, network } = opts;
   if (!Number.isInteger(n) || n < 0) throw new UserError(`n: must be a non-negative integer, got ${n}`);
   const maxDraws = opts.maxDraws ?? DEFAULT_MAX_DRAWS;

@@ -134,12 +134,7 @@ export const BLOCK_TYPES: Record<string, BlockType> = {
     name: 'vanilla_block',
     doc: '3x3 conv (stride) + BN + ReLU, 3x3 conv + BN + ReLU; no shortcut.',
     params: {},
-    complexity(cx, b) {
-      cx = conv2dCx(cx, b.w_in, b.w_out, 3, { stride: b.stride });
-      cx = norm2dCx(cx, b.w_out);
-      cx = conv2dCx(cx, b.w_out, b.w_out, 3);
-      return norm2dCx(cx, b.w_out);
-    },
+    complexity: basicTransformCx,
   },
   res_basic_block: {
     name: 'res_basic_block',

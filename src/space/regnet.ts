@@ -170,9 +170,9 @@ export function regnetStages(p: RegnetParams, q = REGNET_Q): RegnetStages {
 /**
  * The ModelSpec of a RegNet: regnetStages, then the network's stem, block type, strides and head.
  * Block-type parameters the block does not take (e.g. group_w for res_basic_block) are left out.
+ * `st` may be passed when the caller already has regnetStages(p).
  */
-export function regnetSpec(p: RegnetParams, network: NetworkConfig): ModelSpec {
-  const st = regnetStages(p);
+export function regnetSpec(p: RegnetParams, network: NetworkConfig, st: RegnetStages = regnetStages(p)): ModelSpec {
   const taken = BLOCK_TYPES[network.blockType]?.params ?? {};
   const params: Record<string, number[]> = {};
   if (taken.bot_mul) params.bot_mul = st.bs;

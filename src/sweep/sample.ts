@@ -4,7 +4,6 @@
  */
 import type { Experiment } from '../experiment/load.js';
 import { type SampleStats, networkConfig, sampleModels } from '../sampler/index.js';
-import { SpecError } from '../space/build.js';
 import type { NewTrial } from '../store/types.js';
 import { UserError, isUserError } from '../util/errors.js';
 
@@ -20,7 +19,6 @@ export function sampleTrials(exp: Experiment, n: number): SweepSample {
     return { trials: models.map((m) => ({ index: m.index, params: m.params, spec: m.spec, cx: m.cx })), stats };
   } catch (e) {
     if (isUserError(e)) throw new UserError(`${exp.file}: ${(e as Error).message}`);
-    if (e instanceof SpecError) throw new UserError(`${exp.file}: the space and network section give an invalid network (${e.message})`);
     throw e;
   }
 }
