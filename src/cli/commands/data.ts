@@ -78,12 +78,18 @@ export function registerData(program: Command): void {
       };
       const ds = loadDataset(cfg);
       const names = classNames(ds.name, ds.num_classes);
-      const counts = (y: Uint8Array) => names.map((_, c) => y.reduce((n, v) => n + (v === c ? 1 : 0), 0));
+      const counts = (y: Uint8Array) => {
+        const perClass = names.map(() => 0);
+        for (const v of y) perClass[v]++;
+        return perClass;
+      };
+      const trainCounts = counts(ds.train.y);
+      const testCounts = counts(ds.test.y);
       const info = {
         name: ds.name, data_dir: cfg.name === 'synthetic' ? null : dataDirOf(cfg), cache_dir: defaultCacheDir(),
         train: ds.train.n, test: ds.test.n, channels: ds.channels, height: ds.height, width: ds.width, num_classes: ds.num_classes,
         mean: ds.mean, std: ds.std,
-        classes: names.map((n, c) => ({ label: c, name: n, train: counts(ds.train.y)[c], test: counts(ds.test.y)[c] })),
+        classes: names.map((n, c) => ({ label: c, name: n, train: trainCounts[c], test: testCounts[c] })),
       };
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);

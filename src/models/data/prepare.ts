@@ -83,8 +83,7 @@ export function prepareDatasetDetailed(cfg: DatasetConfig, cacheDir = defaultCac
   } catch (e) {
     throw new DatasetError(`cannot create the dataset cache ${cacheDir}: ${(e as Error).message}; set DSE_CACHE_DIR to a writable folder`);
   }
-  writeTensorFile(path, ds);
-  const h = readTensorFileHeader(path);
+  const h = writeTensorFile(path, ds);
   return { ref: refFromHeader(path, h), cached: false, train_n: h.train_n, test_n: h.test_n };
 }
 

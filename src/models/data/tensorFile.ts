@@ -33,8 +33,8 @@ function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-/** Writes the dataset atomically (temp file + rename), so a reader never sees half a file. */
-export function writeTensorFile(path: string, ds: ImageDataset): void {
+/** Writes the dataset atomically (temp file + rename), so a reader never sees half a file; returns the header written. */
+export function writeTensorFile(path: string, ds: ImageDataset): TensorFileHeader {
   const chw = ds.channels * ds.height * ds.width;
   const sizes = { train_x: ds.train.n * chw, train_y: ds.train.n, test_x: ds.test.n * chw, test_y: ds.test.n };
   const headerBase = {
@@ -75,6 +75,7 @@ export function writeTensorFile(path: string, ds: ImageDataset): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+  return header;
 }
 
 function parseHeader(path: string, prefix: Buffer, fileSize: number, readJson: (len: number) => Buffer): TensorFileHeader {

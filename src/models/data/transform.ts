@@ -16,11 +16,15 @@ export function replicateChannels(ds: RawDataset, channels: number): RawDataset 
   return { ...ds, channels, train: grow(ds.train), test: grow(ds.test) };
 }
 
+/** Resamples one plane (src, sh x sw) into dst (dh x dw); made for given sizes by a *Resizer function. */
+type PlaneResizer = (src: Uint8Array, dst: Uint8Array) => void;
+
 /**
- * Bilinear resampling of one plane with half-pixel centres and edge clamping, rounded to the nearest
- * byte: torch's F.interpolate(mode='bilinear', align_corners=False) without antialiasing.
+ * Bilinear resampling with half-pixel centres and edge clamping, rounded to the nearest byte: torch's
+ * F.interpolate(mode='bilinear', align_corners=False) without antialiasing. The sampling tables
+ * depend only on the sizes, so they are built once for every plane.
  */
-function bilinearPlane(src: Uint8Array, sh: number, sw: number, dst: Uint8Array, dh: number, dw: number): void {
+function bilinearResizer(sh: number, sw: number, dh: number, dw: number): PlaneResizer {
   const axis = (dn: number, sn: number) => {
     const lo = new Int32Array(dn);
     const hi = new Int32Array(dn);
@@ -35,42 +39,46 @@ function bilinearPlane(src: Uint8Array, sh: number, sw: number, dst: Uint8Array,
   };
   const ys = axis(dh, sh);
   const xs = axis(dw, sw);
-  for (let y = 0; y < dh; y++) {
-    const r0 = ys.lo[y] * sw;
-    const r1 = ys.hi[y] * sw;
-    const ty = ys.t[y];
-    for (let x = 0; x < dw; x++) {
-      const tx = xs.t[x];
-      const top = src[r0 + xs.lo[x]] * (1 - tx) + src[r0 + xs.hi[x]] * tx;
-      const bottom = src[r1 + xs.lo[x]] * (1 - tx) + src[r1 + xs.hi[x]] * tx;
-      dst[y * dw + x] = Math.round(top * (1 - ty) + bottom * ty);
+  return (src, dst) => {
+    for (let y = 0; y < dh; y++) {
+      const r0 = ys.lo[y] * sw;
+      const r1 = ys.hi[y] * sw;
+      const ty = ys.t[y];
+      for (let x = 0; x < dw; x++) {
+        const tx = xs.t[x];
+        const top = src[r0 + xs.lo[x]] * (1 - tx) + src[r0 + xs.hi[x]] * tx;
+        const bottom = src[r1 + xs.lo[x]] * (1 - tx) + src[r1 + xs.hi[x]] * tx;
+        dst[y * dw + x] = Math.round(top * (1 - ty) + bottom * ty);
+      }
     }
-  }
+  };
 }
 
-/** Centred zero-padding (or centre-cropping) of one plane. */
-function padPlane(src: Uint8Array, sh: number, sw: number, dst: Uint8Array, dh: number, dw: number): void {
+/** Centred zero-padding (or centre-cropping) into a zeroed dst. */
+function padResizer(sh: number, sw: number, dh: number, dw: number): PlaneResizer {
   const oy = Math.floor((dh - sh) / 2);
   const ox = Math.floor((dw - sw) / 2);
-  for (let y = 0; y < dh; y++) {
-    const sy = y - oy;
-    if (sy < 0 || sy >= sh) continue;
-    for (let x = 0; x < dw; x++) {
-      const sx = x - ox;
-      if (sx >= 0 && sx < sw) dst[y * dw + x] = src[sy * sw + sx];
+  return (src, dst) => {
+    for (let y = 0; y < dh; y++) {
+      const sy = y - oy;
+      if (sy < 0 || sy >= sh) continue;
+      for (let x = 0; x < dw; x++) {
+        const sx = x - ox;
+        if (sx >= 0 && sx < sw) dst[y * dw + x] = src[sy * sw + sx];
+      }
     }
-  }
+  };
 }
 
 export function resizeDataset(ds: RawDataset, resolution: number, mode: ResizeMode): RawDataset {
   if (ds.height === resolution && ds.width === resolution) return ds;
-  const plane = mode === 'pad' ? padPlane : bilinearPlane;
+  const plane = (mode === 'pad' ? padResizer : bilinearResizer)(ds.height, ds.width, resolution, resolution);
   const sHW = ds.height * ds.width;
   const dHW = resolution * resolution;
   const resize = (split: ImageSplit): ImageSplit => {
     const x = new Uint8Array(split.n * ds.channels * dHW);
     for (let p = 0; p < split.n * ds.channels; p++) {
-      plane(split.x.subarray(p * sHW, (p + 1) * sHW), ds.height, ds.width, x.subarray(p * dHW, (p + 1) * dHW), resolution, resolution);
+      plane(split.x.subarray(p * sHW, (p + 1) * sHW), x.subarray(p * dHW, (p + 1) * dHW));
     }
     return { n: split.n, x, y: split.y };
   };
