@@ -13,8 +13,8 @@
  * Where the kernels are missing (tensorflow) the reductions are tf.sum.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getKernel, type KernelBackend, registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
-import { hasKernel, KERNEL_MEMORY, type Memory, ROW_BLOCK } from './channelOps.js';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { hasKernel, type Memory, registerMemoryKernels, ROW_BLOCK } from './channelOps.js';
 
 export const BN_EPS = 1e-5;
 export const BN_STATS = 'DseBatchNormStats';
@@ -84,16 +84,10 @@ function gradSumsKernel(memory: Memory, inputs: { dy: TensorInfo; x: TensorInfo;
 
 /** Registers the two kernels for cpu and wasm (idempotent). */
 export function registerBatchNormKernels(): void {
-  type Args = { inputs: tf.NamedTensorInfoMap; backend: KernelBackend };
-  for (const [backendName, memoryOf] of Object.entries(KERNEL_MEMORY)) {
-    const kernels = {
-      [BN_STATS]: ({ inputs, backend }: Args) => statsKernel(memoryOf(backend), inputs.x!),
-      [BN_GRAD_SUMS]: ({ inputs, backend }: Args) => gradSumsKernel(memoryOf(backend), inputs as never),
-    };
-    for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
-      if (!getKernel(kernelName, backendName)) registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
-    }
-  }
+  registerMemoryKernels({
+    [BN_STATS]: (memory, inputs) => statsKernel(memory, inputs.x!),
+    [BN_GRAD_SUMS]: (memory, inputs) => gradSumsKernel(memory, inputs as never),
+  });
 }
 
 function batchStats(x: tf.Tensor4D, count: number, useKernels: boolean): [tf.Tensor1D, tf.Tensor1D] {

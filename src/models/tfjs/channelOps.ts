@@ -1,7 +1,7 @@
 /**
  * Channel (last-axis) operations the network needs many times per step, as dse kernels for the cpu
  * and wasm backends, written in JavaScript over the tensors' memory:
- *   DseChannelSums     x [..., C] -> [C], the sums over every other axis (BN statistics and gradients)
+ *   DseChannelSums     x [..., C] -> [C], the sums over every other axis
  *   DseSplitChannels   x [..., C] -> G tensors [..., C / G] (grouped convolutions)
  *   DseConcatChannels  the inverse of DseSplitChannels
  *   DseTranspose2D     x [R, C] -> [C, R], cache-blocked (for the wasm gradient kernels)
@@ -118,21 +118,29 @@ function transpose2dKernel(memory: Memory, x: TensorInfo): TensorInfo {
   return out;
 }
 
-/** Registers the kernels for cpu and wasm and their gradients (idempotent). */
-export function registerChannelOps(): void {
+/** A dse kernel over a backend's memory: the kernel inputs and attributes as tfjs passes them. */
+export type MemoryKernel = (memory: Memory, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => TensorInfo | TensorInfo[];
+
+/** Registers `kernels` (by kernel name) for every backend in KERNEL_MEMORY, where none is registered yet. */
+export function registerMemoryKernels(kernels: Record<string, MemoryKernel>): void {
   for (const [backendName, memoryOf] of Object.entries(KERNEL_MEMORY)) {
-    const kernels = {
-      [CHANNEL_SUMS]: ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend }) => channelSumsKernel(memoryOf(backend), inputs.x!),
-      [SPLIT_CHANNELS]: ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs?: tf.NamedAttrMap }) =>
-        splitChannelsKernel(memoryOf(backend), inputs.x!, attrs!.groups as number),
-      [CONCAT_CHANNELS]: ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend }) =>
-        concatChannelsKernel(memoryOf(backend), Object.keys(inputs).sort((a, b) => Number(a) - Number(b)).map((k) => inputs[k]!)),
-      [TRANSPOSE_2D]: ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend }) => transpose2dKernel(memoryOf(backend), inputs.x!),
-    };
-    for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
-      if (!getKernel(kernelName, backendName)) registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
+    for (const [kernelName, kernel] of Object.entries(kernels)) {
+      if (getKernel(kernelName, backendName)) continue;
+      const kernelFunc = ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: KernelBackend; attrs?: tf.NamedAttrMap }) =>
+        kernel(memoryOf(backend), inputs, attrs ?? {});
+      registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
     }
   }
+}
+
+/** Registers the kernels for cpu and wasm and their gradients (idempotent). */
+export function registerChannelOps(): void {
+  registerMemoryKernels({
+    [CHANNEL_SUMS]: (memory, inputs) => channelSumsKernel(memory, inputs.x!),
+    [SPLIT_CHANNELS]: (memory, inputs, attrs) => splitChannelsKernel(memory, inputs.x!, attrs.groups as number),
+    [CONCAT_CHANNELS]: (memory, inputs) => concatChannelsKernel(memory, Object.keys(inputs).sort((a, b) => Number(a) - Number(b)).map((k) => inputs[k]!)),
+    [TRANSPOSE_2D]: (memory, inputs) => transpose2dKernel(memory, inputs.x!),
+  });
   if (!getGradient(SPLIT_CHANNELS)) registerGradient({ kernelName: SPLIT_CHANNELS, gradFunc: (dy) => ({ x: () => concatChannels(dy as tf.Tensor[]) }) });
   if (!getGradient(CONCAT_CHANNELS)) {
     registerGradient({

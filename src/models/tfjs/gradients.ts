@@ -6,7 +6,7 @@
  * tfjs-core alone), so tf.variableGrads fails with "gradient function not found". dse registers the
  * few it needs, written from the standard identities; any already registered (e.g. by tfjs-node's
  * copy of @tensorflow/tfjs) are left alone. BN and the loss are tf.customGrad ops with their own
- * closed-form backward passes (layers.ts, loss.ts) and need none of these.
+ * closed-form backward passes (batchNorm.ts, loss.ts) and need none of these.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -58,9 +58,10 @@ function spread(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | null): tf
   return tf.mul(tf.reshape(dy, kept), tf.ones(x.shape));
 }
 
-function checkUnitDilations(op: string, dilations: number | [number, number] | undefined): void {
+/** Throws unless a convolution's dilations are 1 (`where` starts the message). */
+export function checkUnitDilations(where: string, dilations: number | [number, number] | undefined): void {
   const d = dilations === undefined ? [1, 1] : typeof dilations === 'number' ? [dilations, dilations] : dilations;
-  if (d[0] !== 1 || d[1] !== 1) throw new Error(`gradient of ${op}: dilations other than 1 are not supported`);
+  if (d[0] !== 1 || d[1] !== 1) throw new Error(`${where}: dilations other than 1 are not supported (got ${d.join('x')})`);
 }
 
 const run = <T extends tf.Tensor>(kernel: string, inputs: tf.NamedTensorMap, attrs: object): T =>
@@ -128,7 +129,7 @@ export const GRADIENTS: GradConfig[] = [
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter], attrs) => {
       const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as Conv2DAttrs;
-      checkUnitDilations('Conv2D', dilations);
+      checkUnitDilations('gradient of Conv2D', dilations);
       const common = { strides, pad, dataFormat, dimRoundingMode };
       return {
         x: () => run(Conv2DBackpropInput, { dy: dy as tf.Tensor, filter }, { ...common, inputShape: x.shape }),
@@ -141,7 +142,7 @@ export const GRADIENTS: GradConfig[] = [
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter], attrs) => {
       const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as DepthwiseConv2dNativeAttrs;
-      checkUnitDilations('DepthwiseConv2dNative', dilations);
+      checkUnitDilations('gradient of DepthwiseConv2dNative', dilations);
       const common = { strides, pad, dilations: 1, dimRoundingMode };
       return {
         x: () => run(DepthwiseConv2dNativeBackpropInput, { dy: dy as tf.Tensor, filter }, { ...common, inputShape: x.shape }),

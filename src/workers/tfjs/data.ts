@@ -65,16 +65,17 @@ export function loadTrainingData(ref: DatasetRef): TrainingData {
     width: raw.width,
     train: convert(raw.train.x, raw.train.y, raw.train.n),
     test: convert(raw.test.x, raw.test.y, raw.test.n),
-    maxLabel: Math.max(0, ...maxOf(raw.train.y), ...maxOf(raw.test.y)),
+    maxLabel: Math.max(maxLabelOf(raw.train.y), maxLabelOf(raw.test.y)),
   };
   cached = { key, data };
   return data;
 }
 
-function maxOf(labels: Uint8Array): number[] {
+/** The largest label, 0 for none. */
+function maxLabelOf(labels: Uint8Array): number {
   let m = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] > m) m = labels[i];
-  return labels.length ? [m] : [];
+  return m;
 }
 
 /** uint8 NCHW -> float32 NHWC, (x / 255 - mean[c]) / std[c]. */

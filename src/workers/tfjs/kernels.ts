@@ -51,6 +51,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { SPLIT_CHANNELS, TRANSPOSE_2D } from '../../models/tfjs/channelOps.js';
+import { checkUnitDilations } from '../../models/tfjs/gradients.js';
 
 type Shape4 = [number, number, number, number];
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
@@ -144,11 +145,6 @@ function cropNegativePads(s: Scratch, x: TensorInfo, pads: Pads): { x: TensorInf
   return { x: cropped, pad };
 }
 
-function checkDilations(op: string, dilations: number | [number, number] | undefined): void {
-  const d = dilations === undefined ? [1, 1] : typeof dilations === 'number' ? [dilations, dilations] : dilations;
-  if (d[0] !== 1 || d[1] !== 1) throw new Error(`${op} on wasm: dilations other than 1 are not supported (got ${d.join('x')})`);
-}
-
 function checkOutShape(op: string, dy: TensorInfo, info: backend_util.Conv2DInfo): void {
   const [, oh, ow] = dy.shape;
   if (oh !== info.outHeight || ow !== info.outWidth) {
@@ -179,6 +175,19 @@ function transposedConvPads(info: backend_util.Conv2DInfo, h: number, w: number)
     left: info.filterWidth - 1 - info.padInfo.left,
     bottom: h + info.padInfo.top - info.outHeight * info.strideHeight,
     right: w + info.padInfo.left - info.outWidth * info.strideWidth,
+  };
+}
+
+/**
+ * Pads of the filter-gradient convolution over x (H x W): the forward op's top/left pads, and the
+ * bottom/right that make the padded extent KH + (OH - 1) * stride, so that the result is exactly KH x KW.
+ */
+function filterGradPads(info: backend_util.Conv2DInfo, h: number, w: number): Pads {
+  return {
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    bottom: info.filterHeight + (info.outHeight - 1) * info.strideHeight - info.padInfo.top - h,
+    right: info.filterWidth + (info.outWidth - 1) * info.strideWidth - info.padInfo.left - w,
   };
 }
 
@@ -221,17 +230,10 @@ function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     checkOutShape('Conv2DBackpropFilter', dy, info);
     if (isPointwise(info, x)) return pointwiseFilterGrad(s, subsample(s, x, info.strideHeight, info.strideWidth), dy, cin, cout);
     const [, h, w] = x.shape as Shape4;
-    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const { strideHeight: sh, strideWidth: sw } = info;
     const xT = s.transpose(x, [3, 1, 2, 0]); // [Cin, H, W, N]
     const dyT = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]
-    const pads = {
-      top: info.padInfo.top,
-      left: info.padInfo.left,
-      // Padded extent = KH + (OH - 1) * stride, so that the result is exactly KH x KW.
-      bottom: kh + (oh - 1) * sh - info.padInfo.top - h,
-      right: kw + (ow - 1) * sw - info.padInfo.left - w,
-    };
-    const cropped = cropNegativePads(s, xT, pads);
+    const cropped = cropNegativePads(s, xT, filterGradPads(info, h, w));
     const dW = s.run(Conv2D, { x: cropped.x, filter: dyT }, { strides: [1, 1], dilations: [sh, sw], pad: cropped.pad, dataFormat: 'NHWC' });
     const [c0, r0, q0, o0] = dW.shape;
     if (c0 !== cin || r0 !== kh || q0 !== kw || o0 !== cout) throw new Error(`Conv2DBackpropFilter: internal shape ${dW.shape} for filter ${attrs.filterShape}`);
@@ -287,7 +289,7 @@ function depthwiseBackpropFilter(args: {
   const s = new Scratch(backend);
   return guarded(s, () => {
     float32(inputs.x.dtype);
-    checkDilations('DepthwiseConv2dNativeBackpropFilter', attrs.dilations);
+    checkUnitDilations('DepthwiseConv2dNativeBackpropFilter on wasm', attrs.dilations);
     const { x, dy } = inputs;
     const [kh, kw, c, m] = attrs.filterShape;
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true);
@@ -297,13 +299,7 @@ function depthwiseBackpropFilter(args: {
     // Channels (c, n): each image's channel is its own depthwise channel; the sum over n comes after.
     const xT = s.reshape(s.transpose(x, [1, 2, 3, 0]), [1, h, w, c * n]);
     const dyT = s.reshape(s.transpose(s.reshape(dy, [n, oh, ow, c, m]), [1, 2, 3, 0, 4]), [oh, ow, c * n, m]);
-    const pads = {
-      top: info.padInfo.top,
-      left: info.padInfo.left,
-      bottom: kh + (oh - 1) * sh - info.padInfo.top - h,
-      right: kw + (ow - 1) * sw - info.padInfo.left - w,
-    };
-    const cropped = cropNegativePads(s, xT, pads);
+    const cropped = cropNegativePads(s, xT, filterGradPads(info, h, w));
     const perImage = s.run(DepthwiseConv2dNative, { x: cropped.x, filter: dyT }, { strides: [1, 1], dilations: [sh, sw], pad: cropped.pad });
     const split = s.reshape(perImage, [kh, kw, c, n, m]);
     return n === 1 ? s.reshape(split, [kh, kw, c, m]) : s.run(Sum, { x: split }, { axis: [3], keepDims: false });
@@ -321,7 +317,7 @@ function depthwiseBackpropInput(args: {
   const s = new Scratch(backend);
   return guarded(s, () => {
     float32(inputs.dy.dtype);
-    checkDilations('DepthwiseConv2dNativeBackpropInput', attrs.dilations);
+    checkUnitDilations('DepthwiseConv2dNativeBackpropInput on wasm', attrs.dilations);
     const { dy, filter } = inputs;
     const [kh, kw, c, m] = filter.shape as Shape4;
     const info = backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as Shape4, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true);

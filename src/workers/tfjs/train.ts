@@ -16,7 +16,7 @@ import { crossEntropy } from '../../models/tfjs/loss.js';
 import { buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
 import { SpecError } from '../../space/build.js';
 import type { ModelSpec } from '../../space/spec.js';
-import { type EpochMetrics, learningRate, type Recipe, type TrainRequest, type TrainResult } from '../engine.js';
+import { type EpochMetrics, learningRate, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { fillAugmentedBatch, loadTrainingData, sliceBatch, type TrainingData, TrialDataError } from './data.js';
 import { type FaultKind, faultFor, fireFault } from './faults.js';
 import { Sgd } from './optimizer.js';
@@ -63,10 +63,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
     sgd?.dispose();
     model?.dispose();
   }
-  if (epochs.length) {
-    result.final_test_err = epochs[epochs.length - 1].test_err;
-    result.best_test_err = Math.min(...epochs.map((m) => m.test_err));
-  }
+  Object.assign(result, testErrors(epochs));
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }
