@@ -10,7 +10,7 @@ import { planSlots } from '../src/workers/slots.js';
 import type { ModelSpec } from '../src/space/spec.js';
 
 /** What a scripted slot does with a trial, chosen by the trial id's prefix. */
-type Behaviour = 'ok' | 'throw' | 'nan-epoch' | 'nan-done' | 'hang' | 'deaf' | 'unavailable';
+type Behaviour = 'ok' | 'throw' | 'nan-epoch' | 'nan-deaf' | 'nan-done' | 'hang' | 'deaf' | 'unavailable';
 
 const spec = { version: 1 } as unknown as ModelSpec;
 const dataset = { name: 'synthetic', path: '/nonexistent', num_classes: 10, channels: 3, resolution: 8, mean: [0.5], std: [0.2] };
@@ -38,7 +38,8 @@ class ScriptedSlot implements EngineSlot {
         if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         return syntheticResult(req, this.name, 'interrupted', null as unknown as string);
       }
-      onEpoch(epoch(1, behaviour === 'nan-epoch' ? NaN : 1));
+      onEpoch(epoch(1, behaviour === 'nan-epoch' || behaviour === 'nan-deaf' ? NaN : 1));
+      if (behaviour === 'nan-deaf') await new Promise(() => {});
       if (signal.aborted) return syntheticResult(req, this.name, 'interrupted', 'stopped');
       await tick();
       const epochs = [epoch(1), epoch(2, behaviour === 'nan-done' ? Infinity : 0.5)];
@@ -147,6 +148,17 @@ describe('pool', () => {
     assert.deepEqual(summary.slotsLost, ['a']);
     assert.equal(lost.length, 1);
     assert.deepEqual(summary.notStarted.map((r) => r.trial_id), ['ok-2']);
+  });
+
+  test('a trial stopped for a non-finite loss that ignores the stop fails after the grace period; its slot is dropped and the rest go on', async () => {
+    const { summary, lost } = await runRecorded([new ScriptedSlot('a'), new ScriptedSlot('b')], ['nan-deaf-1', 'ok-2', 'ok-3'], { abortGraceMs: 30 });
+    const byId = Object.fromEntries(summary.results.map((r) => [r.trial_id, r]));
+    assert.equal(byId['nan-deaf-1'].status, 'failed');
+    assert.match(byId['nan-deaf-1'].error!, /non-finite training loss \(NaN\) at epoch 1/);
+    assert.equal(byId['ok-2'].status, 'done');
+    assert.equal(byId['ok-3'].status, 'done');
+    assert.deepEqual(summary.slotsLost, ['a']);
+    assert.equal(lost.length, 1);
   });
 
   test('a callback that throws aborts the pool and run() rejects with its error', async () => {

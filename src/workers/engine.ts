@@ -105,6 +105,12 @@ export interface TrainResult {
   device: string;
 }
 
+/** The last and the lowest test error of the epochs a training finished; null before its first epoch. */
+export function testErrors(epochs: readonly EpochMetrics[]): { final_test_err: number | null; best_test_err: number | null } {
+  if (epochs.length === 0) return { final_test_err: null, best_test_err: null };
+  return { final_test_err: epochs[epochs.length - 1].test_err, best_test_err: Math.min(...epochs.map((m) => m.test_err)) };
+}
+
 /** A running engine instance bound to one slot. */
 export interface EngineSlot {
   readonly name: string;

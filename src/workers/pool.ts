@@ -15,7 +15,7 @@
  * - A callback that throws (say, the store cannot write) aborts the pool the same way, and run()
  *   then rejects with that error once the running trials are back.
  */
-import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult } from './engine.js';
+import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from './engine.js';
 
 export interface PoolCallbacks {
   onStart?: (req: TrainRequest, slotName: string) => void;
@@ -66,11 +66,9 @@ export function errorText(e: unknown): string {
 
 /** A result for a trial whose engine gave none (it threw, hung after an abort, or never got a slot). */
 export function syntheticResult(req: TrainRequest, worker: string, status: TrainResult['status'], error: string, seconds = 0, epochs: EpochMetrics[] = []): TrainResult {
-  const errs = epochs.map((e) => e.test_err);
   return {
     trial_id: req.trial_id, status, epochs,
-    final_test_err: status === 'done' && errs.length ? errs[errs.length - 1] : null,
-    best_test_err: status === 'done' && errs.length ? Math.min(...errs) : null,
+    ...(status === 'done' ? testErrors(epochs) : { final_test_err: null, best_test_err: null }),
     params_built: null, peak_mem_bytes: null, seconds, error, worker, device: req.device,
   };
 }
@@ -247,8 +245,9 @@ export class Pool {
 
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {
+      // Whatever aborted the trial (the pool, or a non-finite loss), the engine gets a grace period.
       const arm = () => {
-        if (this.abortedFlag) graceTimer = setTimeout(() => resolve('grace-over'), this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
+        graceTimer = setTimeout(() => resolve('grace-over'), this.options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS);
       };
       if (ctl.signal.aborted) arm();
       else ctl.signal.addEventListener('abort', arm, { once: true });
@@ -260,9 +259,10 @@ export class Pool {
       if (raced === 'grace-over') {
         // The engine did not stop in time; it cannot be trusted with another trial.
         this.dropSlot(slot, 'did not stop after an abort');
-        return { result: syntheticResult(req, slot.name, 'interrupted', 'interrupted (the engine did not stop in time)', elapsed(), seen) };
+        result = syntheticResult(req, slot.name, 'interrupted', 'interrupted (the engine did not stop in time)', elapsed(), seen);
+      } else {
+        result = { ...raced, trial_id: req.trial_id, worker: raced.worker || slot.name, device: raced.device || req.device };
       }
-      result = { ...raced, trial_id: req.trial_id, worker: raced.worker || slot.name, device: raced.device || req.device };
     } catch (e) {
       if (e instanceof EngineUnavailableError && !this.abortedFlag) return { lost: errorText(e) };
       result = syntheticResult(req, slot.name, 'failed', errorText(e), elapsed(), seen);

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ModelSpec } from '../../space/spec.js';
-import type { EngineSlot, EpochMetrics, TrainRequest, TrainResult } from '../engine.js';
+import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { findTorchPython } from './python.js';
 import { type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
 
@@ -106,8 +106,7 @@ export class TorchSlot implements EngineSlot {
       trial_id: req.trial_id,
       status,
       epochs,
-      final_test_err: epochs.length ? epochs[epochs.length - 1].test_err : null,
-      best_test_err: epochs.length ? Math.min(...epochs.map((m) => m.test_err)) : null,
+      ...testErrors(epochs),
       params_built: null,
       peak_mem_bytes: null,
       seconds: (Date.now() - startedAt) / 1000,
