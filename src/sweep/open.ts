@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { type Experiment, experimentConfig } from '../experiment/load.js';
 import { configHash, describeChanges, identityChanges, stableJson } from '../experiment/identity.js';
+import type { ExperimentConfig } from '../experiment/schema.js';
 import { openStore, type Store } from '../store/index.js';
 import type { SweepRecord } from '../store/types.js';
 import { UserError } from '../util/errors.js';
@@ -22,19 +23,26 @@ export interface OpenedSweep {
 
 export function openSweep(exp: Experiment, dbPath: string, opts: { forceConfig?: boolean } = {}): OpenedSweep {
   const config = experimentConfig(exp);
+  const hash = configHash(config);
   let store = existsSync(dbPath) ? openStore(dbPath) : null;
   const existing = store?.getSweep(exp.name);
   try {
     if (!store || !existing) {
       const sample = sampleTrials(exp, exp.n);
       store ??= openStore(dbPath, { create: true });
-      const sweep = store.createSweep(
-        { name: exp.name, description: exp.description ?? null, config, config_hash: configHash(config), seed: exp.seed, n: exp.n, space: exp.space.name, sample_stats: sample.stats },
-        sample.trials,
-      );
-      return { store, sweep, created: true, added: 0 };
+      try {
+        const sweep = store.createSweep(
+          { name: exp.name, description: exp.description ?? null, config, config_hash: hash, seed: exp.seed, n: exp.n, space: exp.space.name, sample_stats: sample.stats },
+          sample.trials,
+        );
+        return { store, sweep, created: true, added: 0 };
+      } catch (e) {
+        // Another `dse run` created the same sweep while this one was sampling: continue it like any
+        // existing sweep (the runner lock then decides which of the two trains it).
+        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+      }
     }
-    const added = continueSweep(store, existing, exp, opts.forceConfig ?? false);
+    const added = continueSweep(store, existing ?? store.requireSweep(exp.name), exp, config, hash, opts.forceConfig ?? false);
     return { store, sweep: store.requireSweep(exp.name), created: false, added };
   } catch (e) {
     store?.close();
@@ -42,9 +50,7 @@ export function openSweep(exp: Experiment, dbPath: string, opts: { forceConfig?:
   }
 }
 
-function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, force: boolean): number {
-  const config = experimentConfig(exp);
-  const hash = configHash(config);
+function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, config: ExperimentConfig, hash: string, force: boolean): number {
   if (existing.config_hash === hash) return 0;
   const changes = identityChanges(existing.config as Record<string, unknown>, config as unknown as Record<string, unknown>);
   if (!force) {

@@ -85,7 +85,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     let error: string | null = null;
     if (queue.length > 0 && !opts.signal?.aborted) {
       store.setSweepStatus(exp.name, 'running');
-      const outcome = await trainQueue(store, exp, dataset, queue, opts, trained);
+      const outcome = await trainQueue(store, exp, resources, dataset, queue, opts, trained);
       aborted = outcome.aborted;
       error = outcome.error;
     } else if (opts.signal?.aborted) {
@@ -120,13 +120,14 @@ interface QueueOutcome {
 async function trainQueue(
   store: Store,
   exp: Experiment,
+  resources: SlotResources,
   dataset: DatasetRef,
   queue: QueuedTrial[],
   opts: SweepRunOptions,
   trained: SweepOutcome['trained'],
 ): Promise<QueueOutcome> {
   if (opts.signal?.aborted) return { aborted: true, error: null };
-  const slots = await (opts.createSlots ?? createSlots)({ engine: exp.engine, ...exp.resources });
+  const slots = await (opts.createSlots ?? createSlots)(resources);
   const byRequest = new Map<string, QueuedTrial>();
   const started = new Set<string>();
   const recipe: Recipe = { ...exp.recipe, seed: exp.recipe.seed ?? exp.seed };

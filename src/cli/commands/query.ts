@@ -21,7 +21,7 @@ export function registerQuery(program: Command): void {
     .option('--format <format>', 'table | json', 'table')
     .action((flags: { db?: string; format: string }) => {
       const format = formatFlag(flags.format, ['table', 'json']);
-      const rows = databasesToList(flags.db).flatMap((path) => withStore(openStore(path, { readonly: true }), (store) => store.listSweeps().map((s) => lsRow(store.summary(s.name), path))));
+      const rows = everySummary(flags.db).map(({ summary, path }) => lsRow(summary, path));
       if (format === 'json') return print(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return print('no sweeps');
       print(table(Object.keys(rows[0]), rows.map((r) => ({ ...r, best_error: formatError(r.best_error) }))));
@@ -35,7 +35,7 @@ export function registerQuery(program: Command): void {
     .action((sweep: string | undefined, flags: { db?: string }) => {
       const summaries = sweep
         ? withStore(openStoreForSweep(sweep, flags.db), (store) => [store.summary(sweep)])
-        : databasesToList(flags.db).flatMap((path) => withStore(openStore(path, { readonly: true }), (store) => store.listSweeps().map((s) => store.summary(s.name))));
+        : everySummary(flags.db).map(({ summary }) => summary);
       if (summaries.length === 0) return print('no sweeps');
       print(summaries.map(statusText).join('\n\n'));
     });
@@ -77,13 +77,20 @@ export function registerQuery(program: Command): void {
     .action((sweep: string, flags: { db?: string; format: string; output?: string }) => {
       const format = formatFlag(flags.format, ['json', 'csv']);
       const text = withStore(openStoreForSweep(sweep, flags.db), (store) => {
-        if (format === 'csv') return render(queryTrials(store, { sweep, order: 'idx', columns: Object.keys(VIEW_COLUMNS).filter((c) => c !== 'spec' && c !== 'sample') }), 'csv');
+        if (format === 'csv') return render(queryTrials(store, { sweep, order: 'idx' }), 'csv');
         const record = store.requireSweep(sweep);
         return JSON.stringify({ sweep: record, trials: store.readTrials(sweep) }, null, 2);
       });
       if (flags.output) writeFileSync(flags.output, `${text}\n`);
       else print(text);
     });
+}
+
+/** The summary of every sweep in --db, or in every db/*.sqlite, with the file it is in. */
+function everySummary(db: string | undefined): { summary: SweepSummary; path: string }[] {
+  return databasesToList(db).flatMap((path) =>
+    withStore(openStore(path, { readonly: true }), (store) => store.listSweeps().map((s) => ({ summary: store.summary(s.name), path }))),
+  );
 }
 
 function withStore<T>(store: Store, fn: (store: Store) => T): T {
