@@ -14,7 +14,7 @@
  * - Every result is committed in its own transaction as it arrives, epochs as they arrive, so kill -9
  *   loses at most the trainings in flight.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -384,13 +384,15 @@ export class Store {
 }
 
 /**
- * Creates the file with its schema under a temporary name and renames it into place, so a reader
- * polling for the file never opens a half-made database.
+ * Creates the file with its schema under a temporary name and links it into place, so a reader
+ * polling for the file never opens a half-made database, and two processes creating the same file at
+ * once cannot replace each other's (a hard link, unlike a rename, fails when the file exists: the
+ * loser then simply opens the winner's database).
  */
 function createDatabase(path: string): void {
+  const partial = `${path}.creating-${process.pid}`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    const partial = `${path}.creating-${process.pid}`;
     const db = new Database(partial);
     try {
       db.pragma('journal_mode = WAL');
@@ -398,9 +400,22 @@ function createDatabase(path: string): void {
     } finally {
       db.close(); // checkpoints and removes the -wal and -shm files
     }
-    renameSync(partial, path);
+    placeNewFile(partial, path);
   } catch (e) {
     throw new UserError(`${path}: cannot create the database (${(e as Error).message})`);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+function placeNewFile(partial: string, path: string): void {
+  try {
+    linkSync(partial, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // created meanwhile by another process: use that one
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+    if (!existsSync(path)) renameSync(partial, path); // a file system without hard links
   }
 }
 
