@@ -17,9 +17,9 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeTensorFile } from '../src/models/data/tensorFile.js';
-import { complexity } from '../src/space/blocks.js';
+import { complexity, lowerSpec } from '../src/space/index.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
-import type { ModelSpec } from '../src/space/spec.js';
+import type { ModelSpec } from '../src/space/index.js';
 import { packageRoot } from '../src/util/paths.js';
 import { DEFAULT_RECIPE, type DatasetRef, type EngineSlot, type TrainRequest } from '../src/workers/engine.js';
 import { findTorchPython } from '../src/workers/torch/python.js';
@@ -122,10 +122,10 @@ async function trainOn(slots: EngineSlot[], base: TrainRequest): Promise<{ image
 }
 
 function plainLoop(python: string, spec: ModelSpec, opts: Options, dir: string): Promise<{ images_per_sec: number; device: string; torch: string }> {
-  const specPath = join(dir, 'spec.json');
-  writeFileSync(specPath, JSON.stringify(spec));
+  const specPath = join(dir, 'network.json');
+  writeFileSync(specPath, JSON.stringify(lowerSpec(spec)));
   const script = join(packageRoot(), 'bench', 'plain_torch.py');
-  const args = [script, '--spec', specPath, '--batch-size', String(opts.batchSize), '--steps', String(opts.steps * opts.epochs), '--warmup-steps', String(Math.min(10, opts.steps)), '--device', opts.device, '--threads', String(opts.threads)];
+  const args = [script, '--network', specPath, '--batch-size', String(opts.batchSize), '--steps', String(opts.steps * opts.epochs), '--warmup-steps', String(Math.min(10, opts.steps)), '--device', opts.device, '--threads', String(opts.threads)];
   const env = { ...process.env, ...(opts.device === 'cuda' ? { CUDA_VISIBLE_DEVICES: String(opts.gpu) } : {}) };
   return new Promise((resolve, reject) => {
     execFile(python, args, { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The simplest PyTorch training loop over the network dse's torch engine builds, for bench/engines.ts.
 
-It builds the same nn.Module (src/models/torch/builders.py) and trains it on random batches that are
+It builds the same nn.Module (dse_torch.network, from the lowered network dse gives it) and trains it on random batches that are
 already on the device: no augmentation, no evaluation, no metrics, one host sync at the end. On CUDA it
 uses the engine's settings (bf16 autocast, channels_last, cudnn.benchmark). The engine's throughput over
 this loop's is the engine's overhead ratio.
 
-Usage: plain_torch.py --spec SPEC.json --batch-size 64 --steps 50 --warmup-steps 5 --device cpu|cuda [--threads N]
+Usage: plain_torch.py --network NETWORK.json --batch-size 64 --steps 50 --warmup-steps 5 --device cpu|cuda [--threads N]
 Prints one JSON line: {"images_per_sec": ..., "device": ..., "torch": ...}.
 """
 
@@ -21,12 +21,12 @@ import torch.nn as nn
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "models", "torch"))
-import builders  # noqa: E402
+from dse_torch import manifest, network  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--spec", required=True, help="path of a ModelSpec JSON file")
+    ap.add_argument("--network", required=True, help="path of a lowered network JSON file (src/space/graph.ts lowerSpec)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--warmup-steps", type=int, default=5)
@@ -35,21 +35,22 @@ def main():
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    with open(args.spec) as f:
-        spec = json.load(f)
+    with open(args.network) as f:
+        net = json.load(f)
     device = torch.device(args.device)
     cuda = device.type == "cuda"
     torch.manual_seed(0)
-    model = builders.build_model(spec).to(device)
+    model = network.build_network(net, manifest.load()).to(device)
     if cuda:
         torch.backends.cudnn.benchmark = True
         model = model.to(memory_format=torch.channels_last)
     memory_format = torch.channels_last if cuda else torch.contiguous_format
-    c, r = spec["input"]["channels"], spec["input"]["resolution"]
+    c, h, w = net["input"]["channels"], net["input"]["height"], net["input"]["width"]
+    classes = next(op["shape"][0] for op in net["ops"] if op["id"] == net["output"])
     batches = [
         (
-            torch.randn(args.batch_size, c, r, r, device=device).contiguous(memory_format=memory_format),
-            torch.randint(0, spec["head"]["num_classes"], (args.batch_size,), device=device),
+            torch.randn(args.batch_size, c, h, w, device=device).contiguous(memory_format=memory_format),
+            torch.randint(0, classes, (args.batch_size,), device=device),
         )
         for _ in range(4)
     ]

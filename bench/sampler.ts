@@ -4,7 +4,7 @@
  * simple_stem_in w=32, 1000 classes), on one core. Also the costing step alone, stage-wise
  * (what the sampler uses) against building the spec and costing it block by block.
  */
-import { complexity } from '../src/space/blocks.js';
+import { complexity } from '../src/space/index.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
 import { regnetStages } from '../src/space/regnet.js';
 import { stagesComplexity } from '../src/space/stageCx.js';

@@ -37,11 +37,11 @@ test('dse cx prints the stages and exact complexity of a RegNet', () => {
   assert.equal(lines[0], 'RegNet d=13 w0=24 wa=36.44 wm=2.49 g=8 b=1');
   assert.equal(lines[1], '3x224x224 input, simple_stem_in w=32, res_bottleneck_block, 1000 classes');
   assert.deepEqual(lines.slice(3, 8).map((l) => l.trim().split(/\s+/)), [
-    ['stage', 'width', 'depth', 'stride', 'group_w', 'bot_mul', 'se_r'],
-    ['1', '24', '1', '2', '8', '1', '0'],
-    ['2', '56', '1', '2', '8', '1', '0'],
-    ['3', '152', '4', '2', '8', '1', '0'],
-    ['4', '368', '7', '2', '8', '1', '0'],
+    ['stage', 'width', 'depth', 'stride', 'bot_mul', 'group_w', 'se_r', 'act'],
+    ['1', '24', '1', '2', '1', '8', '0', 'relu'],
+    ['2', '56', '1', '2', '1', '8', '0', 'relu'],
+    ['3', '152', '4', '2', '1', '8', '0', 'relu'],
+    ['4', '368', '7', '2', '1', '8', '0', 'relu'],
   ]);
   assert.match(r.stdout, /^flops +199\.04 MF \(199,040,872\)$/m);
   assert.match(r.stdout, /^params +2\.68 M \(2,684,792\)$/m);
@@ -57,7 +57,9 @@ test('dse cx --se and --json (RegNetY-200MF)', () => {
   assert.deepEqual(out.stages.map((s: { width: number }) => s.width), [24, 56, 152, 368]);
   assert.equal(out.stages[0].se_r, 0.25);
   assert.equal(out.regnet.num_stages, 4);
-  assert.equal(out.spec.blocks.length, 13);
+  assert.equal(out.spec.version, 2);
+  assert.equal(out.nodes.filter((n: { type: string }) => n.type === 'res_bottleneck_block').length, 13);
+  assert.deepEqual(out.nodes[0], { id: 'stem', type: 'simple_stem_in', shape: [32, 112, 112], flops: 10_838_016, params: 928, acts: 401_408 });
 });
 
 test('dse cx --model anynet: CIFAR ResNet-56', () => {
@@ -100,26 +102,31 @@ test('model flags: every bad value is a UserError naming its flag', () => {
   rejects(['cx', '--depth', '0', '--w0', '24', '--wa', '36', '--wm', '2.49', '--group-width', '8'], '--depth: must be a positive integer, got "0"');
   rejects(['cx', '--depth', '13', '--w0', '24', '--wm', '2.49', '--group-width', '8'], '--wa: is required for this model');
   rejects(['cx', '--depth', '13', '--w0', '24', '--wa', '36', '--wm', '2.49'], '--group-width: is required for this model');
-  rejects(['cx', ...REGNETX_200MF, '--bot-mul', '1.5'], '--bot-mul: must be an integer when > 1 (pycls), got 1.5');
+  rejects(['cx', ...REGNETX_200MF, '--bot-mul', '1.5'], '--bot-mul: must be a number > 0, and an integer when above 1, got "1.5"');
   rejects(['cx', ...REGNETX_200MF, '--se', '2'], '--se: must be a number in [0, 1], got "2"');
   rejects(['cx', ...REGNETX_200MF, '--resolution', '0'], '--resolution: must be a positive integer, got "0"');
   rejects(['cx', ...REGNETX_200MF, '--head-w', '-1'], '--head-w: must be a non-negative integer, got "-1"');
   rejects(['cx', ...REGNETX_200MF, '--stem', 'big'], '--stem: unknown stem type "big" (known: simple_stem_in, res_stem_in, res_stem_cifar)');
   rejects(['cx', ...REGNETX_200MF, '--block', 'mbconv'], '--block: unknown block type "mbconv" (known: vanilla_block, res_basic_block, res_bottleneck_block)');
-  rejects(['cx', ...REGNETX_200MF, '--block', 'res_basic_block'], '--group-width: res_basic_block has no group_w parameter; use --block res_bottleneck_block or drop --group-width');
-  rejects(['cx', ...REGNETX_200MF, '--depths', '1,2'], '--depths: belongs to --model anynet; a regnet takes --depth --w0 --wa --wm --group-width');
+  rejects(['cx', ...REGNETX_200MF, '--block', 'res_basic_block'], '--group-width: res_basic_block has no parameter group_w (it takes: act); drop the flag or pick a --block that takes it');
+  rejects(['cx', ...REGNETX_200MF, '--param', 'grop_w=8'], '--param grop_w: res_bottleneck_block has no parameter grop_w (did you mean group_w?) (it takes: bot_mul, group_w, se_r, act); drop the flag or pick a --block that takes it');
+  rejects(['cx', ...REGNETX_200MF, '--param', 'act=hswishh'], '--param act: must be one of relu, relu6, hswish, hsigmoid, sigmoid, silu, identity, got "hswishh"');
+  rejects(['cx', ...REGNETX_200MF, '--param', 'act'], '--param: expected name=value (e.g. group_w=8), got "act"');
+  rejects(['cx', ...REGNETX_200MF, '--param', 'group_w=4'], '--param group_w: group_w is already given by --group-width; give it once');
+  rejects(['cx', ...REGNETX_200MF, '--depths', '1,2'], '--depths: belongs to --model anynet; a regnet takes --depth --w0 --wa --wm');
   rejects(['cx', '--model', 'resnet'], '--model: must be regnet or anynet, got "resnet"');
   const anynet = ['cx', '--model', 'anynet', '--depths', '2,2'];
   rejects([...anynet], '--widths: is required for --model anynet');
   rejects([...anynet, '--widths', '16,32,64'], '--widths: has 3 entries but --depths has 2 stages');
   rejects([...anynet, '--widths', '16,,32'], '--widths: must be a comma-separated list of positive integers (e.g. 1,2,2), got "16,,32"');
   rejects([...anynet, '--widths', '16,32', '--bot-muls', '1,0.01'], '--bot-muls: stage 2: bottleneck width round(32 * 0.01) is 0; use a larger multiplier');
-  rejects([...anynet, '--widths', '16,32', '--wm', '2'], '--wm: belongs to --model regnet; an anynet takes --depths --widths [--strides --bot-muls --group-widths]');
+  rejects([...anynet, '--widths', '16,32', '--wm', '2'], '--wm: belongs to --model regnet; an anynet takes --depths --widths [--strides]');
 });
 
 test('specFromOptions: callers (dse train) may substitute their own defaults for flags not given', () => {
   const spec = specFromOptions({ model: 'regnet', depth: '13', w0: '24', wa: '36.44', wm: '2.49', groupWidth: '8' }, { resolution: 32, numClasses: 10, inputChannels: 1, stem: 'res_stem_cifar', stemW: 16 });
-  assert.deepEqual([spec.input, spec.stem, spec.head], [{ channels: 1, resolution: 32 }, { type: 'res_stem_cifar', w_out: 16 }, { num_classes: 10, head_w: 0 }]);
+  const [stem, head] = [spec.nodes[0], spec.nodes[spec.nodes.length - 1]];
+  assert.deepEqual([spec.input, stem.type, stem.params!.w_out, head.params!.num_classes, head.params!.head_w], [{ channels: 1, resolution: 32 }, 'res_stem_cifar', 16, 10, 0]);
   const given = specFromOptions({ model: 'regnet', depth: '13', w0: '24', wa: '36.44', wm: '2.49', groupWidth: '8', resolution: '64' }, { resolution: 32 });
   assert.equal(given.input.resolution, 64);
 });

@@ -150,7 +150,9 @@ test('run, then status, ls, query and export; a trial forced to fail is retried,
   assert.equal(json.sweep.name, 'tiny-test');
   assert.equal(json.trials.length, 4);
   assert.equal(json.trials[0].epochs.length, 1);
-  assert.ok(json.trials[0].spec.blocks.length >= 1);
+  assert.equal(json.trials[0].spec.version, 2);
+  assert.ok(json.trials[0].spec.nodes.length >= 3);
+  assert.equal(json.trials[0].values.group_w, 8);
   const csv = await dse(['export', 'tiny-test', '--format', 'csv'], { cwd });
   assert.match(csv.stdout, /^id,sweep,idx,status,flops,params,acts,error,best_error,/);
   // one record per trial (the failed trial's error spans lines, quoted)

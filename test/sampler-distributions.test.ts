@@ -10,7 +10,7 @@ import { Rng } from '../src/sampler/rng.js';
 function draws(s: ScalarSampler, n: number, seed: number | string = 'dist'): number[] {
   const draw = compileSampler(s);
   const rng = new Rng(seed);
-  return Array.from({ length: n }, () => draw(rng));
+  return Array.from({ length: n }, () => draw(rng) as number);
 }
 
 const isPowerOf2 = (v: number) => Number.isInteger(Math.log2(v));
@@ -137,10 +137,20 @@ test('checkSampler applies pycls validate_rand and names the field at fault', ()
   assert.match(checkSampler({ dist: 'log_uniform', low: 12, high: 256, q: 8 })[0].message, /multiple of q \(8\), got 12/);
 });
 
-test('samplerSupport: the range and the common step of what a sampler produces', () => {
+test('a choice may offer names and flags: drawn uniformly, like numbers', () => {
+  const draw = compileSampler({ dist: 'choice', values: ['relu', 'silu', 'hswish'] });
+  const rng = new Rng('names');
+  const seen = new Map<unknown, number>();
+  for (let i = 0; i < 3000; i++) {
+    const v = draw(rng);
+    seen.set(v, (seen.get(v) ?? 0) + 1);
+  }
+  assert.deepEqual([...seen.keys()].sort(), ['hswish', 'relu', 'silu']);
+  for (const k of seen.values()) assert.ok(k > 900 && k < 1100, `count ${k}`);
+});
+
+test('samplerSupport: the range and the common step of what a range sampler produces', () => {
   assert.deepEqual(samplerSupport({ dist: 'log_uniform', low: 8, high: 256, q: 8 }), { min: 8, max: 256, step: 8 });
-  assert.deepEqual(samplerSupport({ dist: 'choice', values: [16, 24, 40] }), { min: 16, max: 40, step: 8 });
-  assert.deepEqual(samplerSupport({ dist: 'choice', values: [1, 0.5] }), { min: 0.5, max: 1, step: undefined });
   assert.deepEqual(samplerSupport({ dist: 'power2_or_log_uniform', low: 1, high: 128, q: 8 }), { min: 1, max: 128, step: 1 });
   assert.deepEqual(samplerSupport({ dist: 'power2_or_log_uniform', low: 8, high: 128, q: 8 }), { min: 8, max: 128, step: 8 });
 });

@@ -4,9 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complexity } from '../src/space/blocks.js';
-import { validateSpec } from '../src/space/build.js';
-import { generateRegnet } from '../src/space/regnet.js';
+import { complexity, generateRegnet, validateSpec } from '../src/space/index.js';
+import { blocks } from './helpers/spec.js';
 import {
   ConstraintsSchema,
   NetworkSectionSchema,
@@ -70,7 +69,7 @@ test('kept models satisfy every constraint, and their complexity is that of thei
     assert.ok(gen.numStages >= 3 && gen.numStages <= 4);
     assert.deepEqual(m.params.ds, gen.ds);
     assert.equal(m.params.num_stages, gen.numStages);
-    assert.ok(m.spec.blocks.every((b) => b.bot_mul === 1 && b.se_r === 0));
+    assert.ok(blocks(m.spec).every((b) => b.params!.bot_mul === 1 && b.params!.se_r === 0));
   }
   assert.deepEqual(r.models.map((m) => m.index), [...Array(30).keys()]);
   assert.equal(total(r.stats), r.stats.drawn);
@@ -115,13 +114,13 @@ test('a space sampling a block parameter the network\'s block does not take is a
   assert.throws(() => sampleModels({ space: resolveSpace('anynetx_a'), network: basic, n: 1, seed: 1 }), (e: unknown) => isUserError(e) && /network.block: res_basic_block has no bot_mul, which space anynetx_a samples/.test((e as Error).message));
   // Fixed block parameters it does not take are ignored: a RegNet of basic blocks.
   const r = sampleModels({ space: resolveSpace({ base: 'regnetx', fixed: { group_w: 1 } }), network: basic, constraints: { stages: [null, null] }, n: 3, seed: 1 });
-  assert.ok(r.models.every((m) => m.spec.blocks.every((b) => b.type === 'res_basic_block' && !('group_w' in b))));
+  assert.ok(r.models.every((m) => blocks(m.spec).every((b) => b.type === 'res_basic_block' && !('group_w' in b.params!))));
 });
 
 test('networkConfig: dse defaults, then the space\'s block, then the network section', () => {
   const input = { channels: 1, resolution: 28, num_classes: 10 };
   assert.deepEqual(networkConfig(undefined, input), { stem: 'simple_stem_in', stemW: 32, blockType: 'res_bottleneck_block', resolution: 28, numClasses: 10, inputChannels: 1, headW: 0, stride: 2, firstStride: 2 });
-  const space = resolveSpace({ base: 'regnetx', block: 'res_basic_block' });
+  const space = resolveSpace({ base: 'regnetx', block: 'res_basic_block', fixed: { group_w: 1 } });
   assert.equal(networkConfig({}, input, space).blockType, 'res_basic_block');
   assert.deepEqual(networkConfig({ stem: 'res_stem_cifar', stem_w: 16, block: 'vanilla_block', stride: 1, first_stride: 1, head_w: 64 }, input, space), { stem: 'res_stem_cifar', stemW: 16, blockType: 'vanilla_block', resolution: 28, numClasses: 10, inputChannels: 1, headW: 64, stride: 1, firstStride: 1 });
 });

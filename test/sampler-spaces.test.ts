@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { blocks } from './helpers/spec.js';
 import { parse as parseYaml } from 'yaml';
 import { BUILTIN_SPACES, SpaceSectionSchema, networkConfig, resolveSpace, sampleModels, type SampledModel } from '../src/sampler/index.js';
 import { isUserError } from '../src/util/errors.js';
@@ -78,7 +79,7 @@ fixed: {bot_mul: [1, 0.5, 0.25], se_r: 0.25}
     assert.deepEqual(m.params.bs, [1, 0.5, 0.25]);
     const g = (m.params.gs as number[])[0];
     assert.ok((m.params.gs as number[]).every((x) => x === g));
-    assert.ok(m.spec.blocks.every((b) => b.se_r === 0.25));
+    assert.ok(blocks(m.spec).every((b) => b.params!.se_r === 0.25));
     assert.deepEqual(m.params.ss, [1, 2, 2]);
   }
 });
@@ -104,7 +105,7 @@ test('invalid spaces: one issue at the offending key, saying what is wrong', () 
     [{ base: 'regnetx', params: { wm: { dist: 'log_uniform', low: 3, high: 2, q: 0.001 } } }, 'params.wm.low', /must be <= high \(2\), got 3/],
     [{ base: 'regnetx', params: { w0: { dist: 'log_uniform', low: 8, high: 256, q: 4 } } }, 'params.w0', /^q must make every value a positive multiple of 8, got q=4$/],
     [{ base: 'regnetx', params: { depth: { dist: 'uniform', low: 12, high: 28, q: 1, per_stage: true } } }, 'params.depth.per_stage', /drawn once per model/],
-    [{ base: 'regnetx', params: { width: { dist: 'uniform', low: 8, high: 64, q: 8 } } }, 'params.width', /unknown regnet parameter "width" \(known: depth, w0, wa, wm, group_w, bot_mul, se_r\)/],
+    [{ base: 'regnetx', params: { width: { dist: 'uniform', low: 8, high: 64, q: 8 } } }, 'params.width', /unknown regnet parameter "width" for res_bottleneck_block \(known: depth, w0, wa, wm, bot_mul, group_w, se_r, act\)/],
     [{ base: 'regnetx', params: { depth: { dist: 'gaussian', low: 1, high: 2, q: 1 } } }, 'params.depth.dist', /Invalid discriminator value/],
     [{ base: 'regnetx', params: { depth: { dist: 'uniform', low: 12, high: 28 } } }, 'params.depth.q', /expected number/],
     [{ base: 'regnetx', parms: {} }, '', /Unrecognized key: "parms"/],
@@ -112,8 +113,12 @@ test('invalid spaces: one issue at the offending key, saying what is wrong', () 
     [{ base: 'regnetx', stages: 4 }, 'stages', /limit it with constraints.stages/],
     [{ base: 'regnetx', fixed: { bot_mul: 1.5 } }, 'fixed.bot_mul', /an integer when above 1, got 1.5/],
     [{ base: 'regnetx', fixed: { se_r: [0, 0.25] } }, 'fixed.se_r', /one value, not a list/],
-    [{ base: 'regnetx', fixed: { se_r: 'yes' } }, 'fixed.se_r', /expected a number, or a list of numbers/],
-    [{ base: 'anynetx_a', block: 'mbconv' }, 'block', /unknown block type "mbconv"/],
+    [{ base: 'regnetx', fixed: { se_r: 'yes' } }, 'fixed.se_r', /must be a number in \[0, 1\], got "yes"/],
+    [{ base: 'regnetx', fixed: { se_r: {} } }, 'fixed.se_r', /expected a value \(a number, a name such as relu, true\/false\), or a list of values/],
+    [{ base: 'regnetx', fixed: { act: 'hswishh' } }, 'fixed.act', /must be one of relu, relu6, hswish, hsigmoid, sigmoid, silu, identity, got "hswishh"/],
+    [{ base: 'regnetx', fixed: { grop_w: 8 } }, 'fixed.grop_w', /unknown regnet parameter "grop_w"/],
+    [{ base: 'regnetx', params: { act: { dist: 'uniform', low: 1, high: 2, q: 1 } } }, 'params.act', /is one of relu, .*: sample it with dist: choice/],
+    [{ base: 'anynetx_a', block: 'mbconv_x' }, 'block', /unknown block type "mbconv_x"/],
     [{ base: 'anynetx_a', stages: 3, fixed: { se_r: [0, 0, 0, 0] } }, 'fixed.se_r', /4 entries but the space has 3 stages/],
     [{ base: 'anynetx_a', params: { bot_mul: { dist: 'choice', values: [1], per_stage: true, shared: true } } }, 'params.bot_mul.shared', /contradict/],
     [{ base: 'anynetx_a', order: ['wm'] }, 'order.0', /unknown anynet parameter "wm"/],

@@ -6,13 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { complexity } from '../src/space/blocks.js';
-import { SpecError } from '../src/space/build.js';
-import { adjustBlockCompatibility, generateRegnet, regnetSpec, regnetStageCount, regnetStages } from '../src/space/regnet.js';
+import { SpecError, adjustBlockCompatibility, complexity, generateRegnet, regnetSpec, regnetStageCount, regnetStages } from '../src/space/index.js';
+import { blocks } from './helpers/spec.js';
 import { roundHalfEven } from '../src/util/round.js';
 import { Rng } from '../src/sampler/rng.js';
 
-const IMAGENET = { stem: 'simple_stem_in' as const, stemW: 32, blockType: 'res_bottleneck_block', resolution: 224, numClasses: 1000 };
+const IMAGENET = { stem: 'simple_stem_in', stemW: 32, blockType: 'res_bottleneck_block', resolution: 224, numClasses: 1000 };
 
 test('the issue\'s check: wa=8, w0=8, wm=2.5, d=10 -> widths [8,16,48,128], depths [1,2,6,1]', () => {
   const r = generateRegnet(8, 8, 2.5, 10);
@@ -131,11 +130,12 @@ test('published RegNetX/RegNetY models: stage widths/depths and pycls MODEL_ZOO 
 
 test('regnetSpec: strides, first stride, block parameters and SE per stage', () => {
   const spec = regnetSpec({ depth: 10, w0: 8, wa: 8, wm: 2.5, group_w: 8, se_r: 0.25 }, { ...IMAGENET, stem: 'res_stem_cifar', resolution: 32, numClasses: 10, stride: 2, firstStride: 1 });
-  assert.equal(spec.blocks.length, 10);
-  assert.deepEqual(spec.blocks.filter((b) => b.w_in !== b.w_out || b.stride !== 1).map((b) => [b.stage, b.stride]), [[0, 1], [1, 2], [2, 2], [3, 2]]);
-  assert.ok(spec.blocks.every((b) => b.se_r === 0.25 && b.bot_mul === 1 && b.group_w === 8));
+  const bs = blocks(spec);
+  assert.equal(bs.length, 10);
+  assert.deepEqual(bs.filter((b) => b.id.endsWith('.b1')).map((b) => [b.stage, b.params!.stride]), [['s1', 1], ['s2', 2], ['s3', 2], ['s4', 2]]);
+  assert.ok(bs.every((b) => b.params!.se_r === 0.25 && b.params!.bot_mul === 1 && b.params!.group_w === 8));
   const basic = regnetSpec({ depth: 10, w0: 8, wa: 8, wm: 2.5, group_w: 8 }, { ...IMAGENET, blockType: 'res_basic_block' });
-  assert.ok(basic.blocks.every((b) => !('group_w' in b) && !('bot_mul' in b)));
+  assert.ok(blocks(basic).every((b) => !('group_w' in b.params!) && !('bot_mul' in b.params!)));
 });
 
 test('on random parameters, the stage count fast path agrees with generateRegnet', () => {

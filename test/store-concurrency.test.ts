@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openStore } from '../src/store/index.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
-import { complexity } from '../src/space/blocks.js';
+import { complexity } from '../src/space/index.js';
 import { packageRoot } from '../src/util/paths.js';
 
 const STORE_MODULE = pathToFileURL(join(packageRoot(), 'dist', 'src', 'store', 'index.js')).href;

@@ -10,7 +10,7 @@ import { loadMigrations } from '../src/store/migrate.js';
 import { queryTrials, querySql } from '../src/store/query.js';
 import type { NewTrial } from '../src/store/types.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
-import { complexity } from '../src/space/blocks.js';
+import { complexity } from '../src/space/index.js';
 import type { TrainResult } from '../src/workers/engine.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-store-'));
@@ -91,8 +91,10 @@ test('trials are stored with their parameters as columns and read back as record
   assert.equal(t.status, 'pending');
   assert.equal(t.attempts, 0);
   assert.deepEqual(t.epochs, []);
-  const row = store.db.prepare('SELECT depth, num_stages, w0, wa, group_w, bot_mul, ws, ds, gs FROM trials WHERE id = ?').get(t.id);
-  assert.deepEqual(row, { depth: 3, num_stages: 2, w0: 32, wa: 10.5, group_w: 8, bot_mul: 1, ws: '[32,48]', ds: '[1,2]', gs: '[8,8]' });
+  const row = store.db.prepare('SELECT depth, num_stages, w0, wa, group_w, bot_mul, act, ws, ds FROM trials_view WHERE id = ?').get(t.id);
+  assert.deepEqual(row, { depth: 3, num_stages: 2, w0: 32, wa: 10.5, group_w: 8, bot_mul: 1, act: 'relu', ws: '[32,48]', ds: '[1,2]' });
+  // Every parameter is in trial_values by name: the sample's, then those all blocks share (act).
+  assert.deepEqual(t.values, { ...made.params, act: 'relu' });
   assert.throws(() => createSweep(store), /UNIQUE/);
   assert.throws(() => store.readTrials('nope'), { name: 'UserError', message: /no sweep named "nope" .*sweeps: demo/ });
   store.close();

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gaussian, rngFor } from '../src/models/data/rng.js';
 import { channelSums, concatChannels, splitChannels, TRANSPOSE_2D } from '../src/models/tfjs/channelOps.js';
 import { batchNormTraining } from '../src/models/tfjs/batchNorm.js';
-import { groupedConv2d, LayerFactory } from '../src/models/tfjs/layers.js';
+import { conv2d, LayerFactory } from '../src/models/tfjs/layers.js';
 import { crossEntropy } from '../src/models/tfjs/loss.js';
 import { buildTfjsModel } from '../src/models/tfjs/model.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
@@ -305,10 +305,10 @@ describe('registered gradients match numeric gradients (cpu)', () => {
 
   test('a BN layer keeps PyTorch running statistics (momentum 0.1, unbiased variance) for eval mode', () => {
     const f = new LayerFactory(0);
-    const bn = f.bn('bn', 1);
+    const bn = f.bn('bn', { c: 1, eps: 1e-5, momentum: 0.1, zero_init: false });
     const x = tf.tensor4d([1, 2, 4, 9], [2, 1, 2, 1]);
     tf.tidy(() => bn(x, true));
-    const [runningMean, runningVar] = f.buffers.map((b) => b.dataSync()[0]);
+    const [runningMean, runningVar] = f.buffers.map((b) => b.variable.dataSync()[0]);
     assert.ok(Math.abs(runningMean - 0.4) < 1e-6, `running mean ${runningMean}`);
     assert.ok(Math.abs(runningVar - (0.9 + (0.1 * 9.5 * 4) / 3)) < 1e-6, `running var ${runningVar}`);
     const y = tf.tidy(() => bn(x, false).dataSync());
@@ -388,8 +388,9 @@ describe('grouped convolution equals a dense conv with a block-diagonal kernel',
           tf.tidy(() => {
             const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
             const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
-            const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(groupedConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 1, groups)))([xt, wt]);
-            return { y: groupedConv2d(xt, wt, stride, 1, groups).dataSync(), dx: dx.dataSync(), dw: dw.dataSync() };
+            const attrs = { stride: [stride, stride] as [number, number], pad: [1, 1] as [number, number], dilation: [1, 1] as [number, number], groups };
+            const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(conv2d(a as tf.Tensor4D, b as tf.Tensor4D, attrs)))([xt, wt]);
+            return { y: conv2d(xt, wt, attrs).dataSync(), dx: dx.dataSync(), dw: dw.dataSync() };
           }),
         );
         assertClose(got.y, reference.y, 1e-5, `${backend} forward`);

@@ -1,16 +1,13 @@
 /**
- * The tfjs builder registry: every stem, block type and head option builds a network with exactly the
- * parameter count of the complexity registry (src/space/blocks.ts, i.e. pycls), initialized like pycls
- * and reproducibly from its seed.
+ * The tfjs engine builds AnyNet networks with exactly the parameter count of the registry (pycls),
+ * initialized like pycls and reproducibly from its seed. (Every node type's example is held to the
+ * analytic count and to the torch engine's logits in guards.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { BLOCK_BUILDERS, STEM_BUILDERS } from '../src/models/tfjs/blocks.js';
 import { buildTfjsModel } from '../src/models/tfjs/model.js';
-import { BLOCK_TYPES, complexity, STEM_TYPES } from '../src/space/blocks.js';
-import { buildAnyNetSpec, type NetworkOptions, SpecError, type StageLists } from '../src/space/build.js';
-import type { ModelSpec, StemType } from '../src/space/spec.js';
+import { type ModelSpec, type NetworkOptions, SpecError, type StageLists, buildAnyNetSpec, complexity, nodeTypeNames, outputClasses } from '../src/space/index.js';
 import { initBackend } from '../src/workers/tfjs/backend.js';
 
 before(async () => {
@@ -25,7 +22,7 @@ const bottleneck = (groupW: number, seR: number, botMul = 1, widths = [8, 16], s
   spec({ depths: [1, 2], widths, strides, params: { bot_mul: [botMul, botMul], group_w: [groupW, groupW], se_r: [seR, seR] } });
 
 const CASES: [string, ModelSpec][] = [
-  ...(Object.keys(STEM_TYPES) as StemType[]).flatMap((stem): [string, ModelSpec][] => [
+  ...nodeTypeNames('stem').flatMap((stem): [string, ModelSpec][] => [
     [`${stem}, head_w 0`, spec({ depths: [1], widths: [8], strides: [1] }, { stem, blockType: 'res_basic_block', resolution: 32 })],
     [`${stem}, head_w 24`, spec({ depths: [1], widths: [8], strides: [1] }, { stem, blockType: 'res_basic_block', resolution: 32, headW: 24 })],
   ]),
@@ -38,15 +35,11 @@ const CASES: [string, ModelSpec][] = [
   ['bottleneck with SE 0.25', bottleneck(4, 0.25)],
   ['bottleneck with SE, depthwise, bot_mul 0.5', bottleneck(1, 0.25, 0.5)],
   ['bottleneck, bot_mul 2, head_w', spec({ depths: [1], widths: [8], strides: [2], params: { bot_mul: [2], group_w: [8], se_r: [0] } }, { headW: 16 })],
-  ['no blocks', { ...spec({ depths: [1], widths: [8], strides: [1] }), blocks: [] }],
+  ['SiLU everywhere', spec({ depths: [1, 1], widths: [8, 16], strides: [1, 2], params: { group_w: [8, 8], act: ['silu', 'silu'] } })],
+  ['stem and head only', { ...spec({ depths: [1], widths: [8], strides: [1] }), nodes: spec({ depths: [1], widths: [8], strides: [1] }).nodes.filter((n) => !n.stage) }],
 ];
 
 describe('tfjs builders', () => {
-  test('the registry covers every stem and block type of the complexity registry', () => {
-    assert.deepEqual(Object.keys(STEM_BUILDERS).sort(), Object.keys(STEM_TYPES).sort());
-    for (const name of Object.keys(BLOCK_TYPES)) assert.ok(BLOCK_BUILDERS[name], `no tfjs builder for ${name}`);
-  });
-
   for (const [name, s] of CASES) {
     test(`parameter count equals complexity(spec).params: ${name}`, () => {
       const model = buildTfjsModel(s, 1);
@@ -54,7 +47,7 @@ describe('tfjs builders', () => {
         assert.equal(model.params, complexity(s).params);
         assert.equal(model.params, model.parameters.reduce((n, p) => n + p.variable.size, 0));
         const logits = tf.tidy(() => model.forward(tf.randomNormal([2, s.input.resolution, s.input.resolution, s.input.channels]), true));
-        assert.deepEqual(logits.shape, [2, s.head.num_classes]);
+        assert.deepEqual(logits.shape, [2, outputClasses(s)]);
         logits.dispose();
       } finally {
         model.dispose();
@@ -129,11 +122,11 @@ describe('tfjs builders', () => {
   test('a bad spec is refused with the spec error, and nothing is left allocated', () => {
     const before = tf.memory().numTensors;
     const bad = bottleneck(4, 0);
-    bad.blocks[1] = { ...bad.blocks[1], w_in: 99 };
-    assert.throws(() => buildTfjsModel(bad, 0), (e: Error) => e instanceof SpecError && /blocks\[1\]\.w_in/.test(e.message));
+    bad.nodes[2] = { ...bad.nodes[2], inputs: ['nowhere'] };
+    assert.throws(() => buildTfjsModel(bad, 0), (e: Error) => e instanceof SpecError && /^nodes\[2\] \(s2\.b1\)\.inputs: "nowhere" is not the input or an earlier node/.test(e.message));
     const odd = bottleneck(4, 0);
-    odd.blocks[0] = { ...odd.blocks[0], group_w: 3 };
-    assert.throws(() => buildTfjsModel(odd, 0), /not a multiple of group_w/);
+    odd.nodes[1] = { ...odd.nodes[1], params: { ...odd.nodes[1].params, group_w: 3 } };
+    assert.throws(() => buildTfjsModel(odd, 0), /nodes\[1\] \(s1\.b1\)\.params\.group_w: group width 3 does not divide the bottleneck width 8/);
     assert.equal(tf.memory().numTensors, before);
   });
 });

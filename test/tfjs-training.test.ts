@@ -136,7 +136,7 @@ describe('SGD', () => {
   test('matches torch.optim.SGD: nesterov momentum, weight decay, BN exempt when asked', () => {
     const w = tf.variable(tf.tensor1d([1, -2]), true, 'sgd-test-w');
     const gamma = tf.variable(tf.tensor1d([0.5]), true, 'sgd-test-gamma');
-    const params: ModelParameter[] = [{ name: 'w', variable: w, isBn: false }, { name: 'bn.weight', variable: gamma, isBn: true }];
+    const params: ModelParameter[] = [{ name: 'w', variable: w, isBn: false, layout: 'vector' }, { name: 'bn.weight', variable: gamma, isBn: true, layout: 'vector' }];
     const sgd = new Sgd(params, { momentum: 0.9, nesterov: true, weight_decay: 0.1, bn_weight_decay: false });
     const grads = () => ({ [w.name]: tf.tensor1d([0.5, 0.25]), [gamma.name]: tf.tensor1d([1]) });
     // torch, by hand: g = grad + wd * p; buf = 0.9 * buf + g; step = g + 0.9 * buf; p -= lr * step.
@@ -164,7 +164,7 @@ describe('SGD', () => {
   test('plain SGD without momentum has no state', () => {
     const w = tf.variable(tf.tensor1d([1]), true, 'sgd-plain-w');
     const before = tf.memory().numTensors;
-    const sgd = new Sgd([{ name: 'w', variable: w, isBn: false }], { momentum: 0, nesterov: true, weight_decay: 0, bn_weight_decay: true });
+    const sgd = new Sgd([{ name: 'w', variable: w, isBn: false, layout: 'vector' }], { momentum: 0, nesterov: true, weight_decay: 0, bn_weight_decay: true });
     assert.equal(tf.memory().numTensors, before);
     const g = tf.tensor1d([2]);
     sgd.step({ [w.name]: g }, 0.5);
@@ -209,12 +209,14 @@ describe('a trial in this thread', () => {
     const missing = await trainTrial(request('missing', { dataset: { ...dataset, path: join(dir, 'nope.bin') } }), ctx);
     assert.equal(missing.status, 'failed');
     assert.match(missing.error!, /nope\.bin cannot be read/);
-    const wrongClasses = await trainTrial(request('classes', { spec: { ...tinySpec, head: { ...tinySpec.head, num_classes: 3 } } }), ctx);
+    const withNode = (i: number, change: object) => ({ ...tinySpec, nodes: tinySpec.nodes.map((n, k) => (k === (i < 0 ? tinySpec.nodes.length + i : i) ? { ...n, ...change } : n)) });
+    const head = tinySpec.nodes[tinySpec.nodes.length - 1];
+    const wrongClasses = await trainTrial(request('classes', { spec: withNode(-1, { params: { ...head.params, num_classes: 3 } }) }), ctx);
     assert.match(wrongClasses.error!, /has label 3 but the head has 3 classes/);
     const wrongRes = await trainTrial(request('res', { spec: { ...tinySpec, input: { ...tinySpec.input, resolution: 16 } } }), ctx);
     assert.match(wrongRes.error!, /spec input resolution is 16 but dataset .* is 8x8/);
-    const badSpec = await trainTrial(request('spec', { spec: { ...tinySpec, stem: { ...tinySpec.stem, type: 'nope' as never } } }), ctx);
-    assert.match(badSpec.error!, /^spec: stem\.type/);
+    const badSpec = await trainTrial(request('spec', { spec: withNode(0, { type: 'nope' }) }), ctx);
+    assert.match(badSpec.error!, /^spec: nodes\[0\] \(stem\)\.type: unknown node type "nope"/);
     for (const r of [missing, wrongClasses, wrongRes, badSpec]) assert.ok(!r.error!.includes('\n'), r.error!);
     assert.equal(tf.memory().numTensors, before);
   });

@@ -1,13 +1,12 @@
-// The torch builder registry through the real slot and a real python3-torch process: built parameter
-// counts equal the analytic counts of src/space/blocks.ts, and a missing torch is a clear UserError.
+// The torch engine through the real slot and a real python3-torch process: built parameter counts and
+// forward-hook counts equal the registry's analytic counts, module names follow pycls, a bad spec is one
+// error naming the node, and a missing torch is a clear UserError.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BLOCK_TYPES, STEM_TYPES, complexity } from '../src/space/blocks.js';
-import { buildAnyNetSpec, type NetworkOptions, type StageLists } from '../src/space/build.js';
-import type { ModelSpec, StemType } from '../src/space/spec.js';
+import { type ModelSpec, type NetworkOptions, type StageLists, buildAnyNetSpec, complexity, lowerSpec, nodeTypeNames } from '../src/space/index.js';
 import { isUserError } from '../src/util/errors.js';
 import { findTorchPython } from '../src/workers/torch/python.js';
 import { TorchSlot, createTorchSlot } from '../src/workers/torch/slot.js';
@@ -22,7 +21,7 @@ const bottleneck = (widths: number[], depths: number[], strides: number[], group
 /** Small specs covering every stem, block type, SE on/off, projection on/off, group widths and head_w. */
 const CASES: Record<string, ModelSpec> = {
   ...Object.fromEntries(
-    (Object.keys(STEM_TYPES) as StemType[]).map((stem) => [`stem ${stem}`, spec(bottleneck([16], [2], [1], 8, 1, 0), { stem, resolution: 32 })]),
+    nodeTypeNames('stem').map((stem) => [`stem ${stem}`, spec(bottleneck([16], [2], [1], 8, 1, 0), { stem, resolution: 32 })]),
   ),
   'vanilla_block, stride 1 and 2': spec({ widths: [8, 16], depths: [2, 1], strides: [1, 2] }, { blockType: 'vanilla_block' }),
   'res_basic_block with and without projection': spec({ widths: [8, 12], depths: [2, 2], strides: [1, 2] }, { blockType: 'res_basic_block' }),
@@ -48,29 +47,37 @@ describe('torch builders', () => {
     await slot?.close();
   });
 
-  test('every stem and block type has a torch builder (the case list covers the registry)', () => {
-    const covered = new Set(Object.values(CASES).flatMap((s) => [s.stem.type, ...s.blocks.map((b) => b.type)]));
-    for (const name of [...Object.keys(STEM_TYPES), ...Object.keys(BLOCK_TYPES)]) assert.ok(covered.has(name), `${name} is not covered`);
+  test('the case list covers every AnyNet stem and block type', () => {
+    const covered = new Set(Object.values(CASES).flatMap((s) => s.nodes.map((n) => n.type)));
+    for (const name of [...nodeTypeNames('stem'), 'vanilla_block', 'res_basic_block', 'res_bottleneck_block']) assert.ok(covered.has(name), `${name} is not covered`);
   });
 
   for (const [name, s] of Object.entries(CASES)) {
-    test(`built parameter count equals complexity(spec).params: ${name}`, async () => {
-      assert.equal(await slot.build(s), complexity(s).params);
+    test(`built parameters and forward-hook counts equal complexity(spec): ${name}`, async () => {
+      const built = await slot.build(s);
+      assert.equal(built.params, complexity(s).params);
+      assert.deepEqual(built.count, complexity(s));
     });
   }
 
-  test('the published RegNet parameter counts come out of the built networks', async () => {
-    assert.equal(await slot.build(CASES['RegNetX-200MF']), 2_684_792);
-    assert.equal(await slot.build(CASES['RegNetY-200MF']), 3_162_996);
+  test('the published RegNet counts come out of the built networks, counted by forward hooks', async () => {
+    assert.deepEqual((await slot.build(CASES['RegNetX-200MF'])).count, { flops: 199_040_872, params: 2_684_792, acts: 2_164_056 });
+    assert.deepEqual((await slot.build(CASES['RegNetY-200MF'])).count, { flops: 199_519_076, params: 3_162_996, acts: 2_168_052 });
   });
 
-  test('a spec the registry cannot build is an error naming the block, and the process keeps serving', async () => {
+  test('a spec the registry cannot build is an error naming the node, before the engine sees it', async () => {
     const bad = structuredClone(CASES['bottleneck X, group width 8']);
-    bad.blocks[1].group_w = 5;
-    await assert.rejects(slot.build(bad), /blocks\[1\].*bottleneck width 32 is not a multiple of group_w 5/);
+    bad.nodes[2].params!.group_w = 5;
+    assert.throws(() => lowerSpec(bad), /nodes\[2\] \(s2\.b1\)\.params\.group_w: group width 5 does not divide the bottleneck width 32/);
     const unknown = structuredClone(bad);
-    unknown.blocks[0].type = 'mbconv';
-    await assert.rejects(slot.build(unknown), /unknown block type "mbconv"/);
+    unknown.nodes[1].type = 'mbconv_x';
+    assert.throws(() => lowerSpec(unknown), /nodes\[1\] \(s1\.b1\)\.type: unknown node type "mbconv_x"/);
+  });
+
+  test('a lowered network the engine cannot build is an error naming the op, and the process keeps serving', async () => {
+    const net = lowerSpec(CASES['bottleneck X, group width 8']);
+    const bad = { ...net, ops: net.ops.map((o) => (o.id === 's1.b1.f.a' ? { ...o, attrs: { ...o.attrs, extra: 1 } } : o)) };
+    await assert.rejects(slot.build(CASES['bottleneck X, group width 8'], bad), /s1\.b1\.f\.a: conv2d takes attributes .* but got .*extra/);
     await slot.ping();
     assert.equal(slot.readyInfo?.threads, 1);
   });

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import seedrandom from 'seedrandom';
 import { writeTensorFile } from '../src/models/data/tensorFile.js';
 import type { ImageDataset, ImageSplit } from '../src/models/data/types.js';
-import { complexity } from '../src/space/blocks.js';
+import { complexity } from '../src/space/index.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
 import { DEFAULT_RECIPE, type DatasetRef, type EpochMetrics, type Recipe, type TrainRequest, learningRate } from '../src/workers/engine.js';
 import { TorchSlot, createTorchSlot } from '../src/workers/torch/slot.js';

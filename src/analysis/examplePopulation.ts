@@ -4,10 +4,10 @@
  * `bestFlops`), with per-epoch curves, written to a store through its public API as a finished sweep.
  */
 import seedrandom from 'seedrandom';
-import { complexity } from '../space/blocks.js';
-import { buildAnyNetSpec, type NetworkConfig } from '../space/build.js';
-import { regnetSpec, regnetStages } from '../space/regnet.js';
-import type { ModelSpec } from '../space/spec.js';
+import { complexity } from '../space/index.js';
+import { buildAnyNetSpec, type NetworkConfig } from '../space/index.js';
+import { regnetSpec, regnetStages } from '../space/index.js';
+import type { ModelSpec } from '../space/index.js';
 import type { Store } from '../store/store.js';
 import type { NewTrial } from '../store/types.js';
 import type { EpochMetrics, TrainResult } from '../workers/engine.js';

@@ -3,7 +3,7 @@
  * chart. Shared by the `dse plot` commands and the HTML report, so both draw the same thing.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { stageSummaries, blockWidths } from '../space/spec.js';
+import { stageSummaries, blockWidths } from '../space/index.js';
 import type { TrialRecord } from '../store/types.js';
 import { UserError } from '../util/errors.js';
 import { type BootstrapOptions, bootstrapWinners, summarizeBest } from './bootstrap.js';

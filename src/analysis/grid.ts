@@ -4,7 +4,7 @@
  * through Decimal, so a model sampled at wa = 27.3 is found at exactly that grid value.
  */
 import { UserError } from '../util/errors.js';
-import { REGNET_Q } from '../space/regnet.js';
+import { REGNET_Q } from '../space/index.js';
 
 export interface AxisRange {
   min: number;

@@ -1,11 +1,13 @@
 /**
  * What the analysis reads off a trial: its error, and any metric x to plot it against. Names follow
- * the columns of `dse query` (trials_view): flops, params, acts, depth, num_stages, w0, wa, wm,
- * group_w, bot_mul, se_r, fit_w0, fit_wa, fit_wm, fit_err (alias e_fit), and per-stage values
- * ws[i], ds[i], gs[i], bs[i] (0-based stage i).
+ * the columns of `dse query` (trials_view): flops, params, acts, depth, num_stages, fit_w0, fit_wa,
+ * fit_wm, fit_err (alias e_fit), any parameter by name (w0, wa, wm, group_w, se_r, exp_r, ...: whatever
+ * the sweep's space and block type have), and per-stage values ws[i], ds[i] and any block parameter
+ * as name[i] (gs[i] and bs[i] as pycls names them; 0-based stage i).
  */
-import { stageSummaries } from '../space/spec.js';
+import { type StageSummary, blockCount, nodeTypes, stageSummaries } from '../space/index.js';
 import type { TrialRecord } from '../store/types.js';
+import { KIND_PARAMS } from '../sampler/definition.js';
 import { UserError } from '../util/errors.js';
 
 export type ErrorKind = 'final' | 'best';
@@ -43,31 +45,21 @@ export function scoredTrials(trials: readonly TrialRecord[], kind: ErrorKind): S
   return out.sort((a, b) => a.error - b.error || a.trial.index - b.trial.index);
 }
 
-const SCALAR_METRICS: Record<string, { label: string; log: boolean; read: (t: TrialRecord) => unknown }> = {
+/** Metrics every trial has: complexity, structure and the width-rule fit. */
+const CORE_METRICS: Record<string, { label: string; log: boolean; read: (t: TrialRecord) => unknown }> = {
   flops: { label: 'flops', log: true, read: (t) => t.cx.flops },
   params: { label: 'params', log: true, read: (t) => t.cx.params },
   acts: { label: 'activations', log: true, read: (t) => t.cx.acts },
-  depth: { label: 'depth (blocks)', log: false, read: (t) => t.spec.blocks.length },
+  depth: { label: 'depth (blocks)', log: false, read: (t) => blockCount(t.spec) },
   num_stages: { label: 'stages', log: false, read: (t) => stageSummaries(t.spec).length },
-  w0: { label: 'w0', log: false, read: (t) => t.params.w0 },
-  wa: { label: 'wa', log: false, read: (t) => t.params.wa },
-  wm: { label: 'wm', log: false, read: (t) => t.params.wm },
-  group_w: { label: 'group width', log: false, read: (t) => t.params.group_w ?? commonStageValue(t, 'group_w') },
-  bot_mul: { label: 'bottleneck multiplier', log: false, read: (t) => t.params.bot_mul ?? commonStageValue(t, 'bot_mul') },
-  se_r: { label: 'SE ratio', log: false, read: (t) => t.params.se_r ?? commonStageValue(t, 'se_r') },
   fit_w0: { label: 'fitted w0', log: false, read: (t) => t.fit?.w0 },
   fit_wa: { label: 'fitted wa', log: false, read: (t) => t.fit?.wa },
   fit_wm: { label: 'fitted wm', log: false, read: (t) => t.fit?.wm },
   fit_err: { label: 'e_fit', log: false, read: (t) => t.fit?.e_fit },
 };
 const ALIASES: Record<string, string> = { e_fit: 'fit_err', d: 'depth', g: 'group_w', b: 'bot_mul' };
-
-const STAGE_METRICS: Record<string, { label: string; read: (s: ReturnType<typeof stageSummaries>[number]) => unknown }> = {
-  ws: { label: 'width', read: (s) => s.width },
-  ds: { label: 'depth', read: (s) => s.depth },
-  gs: { label: 'group width', read: (s) => s.params.group_w },
-  bs: { label: 'bottleneck multiplier', read: (s) => s.params.bot_mul },
-};
+/** pycls's per-stage list names, for the block parameter they list. */
+const STAGE_ALIASES: Record<string, string> = { gs: 'group_w', bs: 'bot_mul' };
 
 export interface Metric {
   name: string;
@@ -77,39 +69,68 @@ export interface Metric {
   value(trial: TrialRecord): number | null;
 }
 
-/** Resolves a metric name ("flops", "ws[2]", "e_fit", ...) or throws a UserError listing the names. */
+/**
+ * A parameter's value on a trial, by name: what trial_values holds (sampled and fixed parameters,
+ * block parameters all blocks share), else the value all the spec's blocks share.
+ */
+export function parameterValue(t: TrialRecord, name: string): unknown {
+  const v = t.values?.[name] ?? t.params[name];
+  if (v !== undefined) return v;
+  const values = stageSummaries(t.spec).map((s) => s.params[name]);
+  return values.length && values.every((x) => x === values[0]) ? values[0] : undefined;
+}
+
+/** A parameter's label: its doc in the registry or the space kinds, else its name. */
+function parameterLabel(name: string): string {
+  for (const n of nodeTypes()) if (n.params[name] && n.kind === 'block') return `${name} (${n.params[name].doc})`;
+  return name;
+}
+
+/** Resolves a metric name ("flops", "ws[2]", "e_fit", "w0", "group_w[1]", ...) or throws a UserError naming the kinds of names. */
 export function metric(name: string, flag = '--x'): Metric {
   const trimmed = name.trim();
-  const stage = /^(ws|ds|gs|bs)\[(\d+)\]$/.exec(trimmed);
-  if (stage) {
-    const def = STAGE_METRICS[stage[1]];
+  const stage = /^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$/.exec(trimmed);
+  if (stage && (['ws', 'ds', ...Object.keys(STAGE_ALIASES)].includes(stage[1]) || knownParameterNames().has(stage[1]))) {
     const i = Number(stage[2]);
+    const key = stage[1];
+    const read = (s: StageSummary): unknown => (key === 'ws' ? s.width : key === 'ds' ? s.depth : s.params[STAGE_ALIASES[key] ?? key]);
     return {
       name: trimmed,
-      label: `stage ${i + 1} ${def.label} (${trimmed})`,
+      label: `stage ${i + 1} ${key === 'ws' ? 'width' : key === 'ds' ? 'depth' : STAGE_ALIASES[key] ?? key} (${trimmed})`,
       log: false,
       value: (t) => {
         const s = stageSummaries(t.spec)[i];
-        return s ? finite(def.read(s)) : null;
+        return s ? finite(read(s)) : null;
       },
     };
   }
   const key = ALIASES[trimmed] ?? trimmed;
-  const def = SCALAR_METRICS[key];
-  if (!def) {
-    throw new UserError(`${flag}: unknown metric "${name}" (known: ${Object.keys(SCALAR_METRICS).join(', ')}, e_fit, and per stage ws[i], ds[i], gs[i], bs[i])`);
+  const core = CORE_METRICS[key];
+  if (core) return { name: key, label: core.label, log: core.log, value: (t) => finite(core.read(t)) };
+  if (!knownParameterNames().has(key)) {
+    throw new UserError(`${flag}: unknown metric "${name}" (known: ${Object.keys(CORE_METRICS).join(', ')}, e_fit, any parameter name such as w0 or group_w, and per stage ws[i], ds[i], or a block parameter like group_w[i])`);
   }
-  return { name: key, label: def.label, log: def.log, value: (t) => finite(def.read(t)) };
+  return { name: key, label: parameterLabel(key), log: false, value: (t) => finite(parameterValue(t, key)) };
+}
+
+/** Every parameter name a trial can have: the space kinds', every node type's, and the sampler's derived ones. */
+function knownParameterNames(): Set<string> {
+  const names = new Set<string>(['num_stages', 'ss']);
+  for (const kind of Object.values(KIND_PARAMS)) for (const k of Object.keys(kind)) names.add(k);
+  for (const n of nodeTypes()) for (const k of Object.keys(n.params)) names.add(k);
+  return names;
+}
+
+/** Names of the numeric parameters a population has (for listing metrics). */
+export function parameterNames(trials: readonly TrialRecord[]): string[] {
+  const names = new Set<string>();
+  for (const t of trials) for (const [k, v] of Object.entries(t.values ?? t.params)) if (typeof v === 'number') names.add(k);
+  return [...names].sort();
 }
 
 /** The largest stage count in a population (to list ws[i] / ds[i] metrics). */
 export function maxStages(trials: readonly TrialRecord[]): number {
   return trials.reduce((m, t) => Math.max(m, stageSummaries(t.spec).length), 0);
-}
-
-function commonStageValue(t: TrialRecord, key: string): unknown {
-  const values = stageSummaries(t.spec).map((s) => s.params[key]);
-  return values.length && values.every((v) => v === values[0]) ? values[0] : undefined;
 }
 
 function finite(v: unknown): number | null {

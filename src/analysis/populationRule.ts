@@ -3,7 +3,7 @@
  * through the per-block widths of a group of models (e.g. the top k by error), pooled.
  */
 import { linearRegression, rSquared } from 'simple-statistics';
-import { blockWidths } from '../space/spec.js';
+import { blockWidths } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import type { Scored } from './metrics.js';
 

@@ -4,7 +4,7 @@
  * and can be mailed or archived as is. Each figure is a <figure id="fig-..."> with a caption.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { stageSummaries } from '../space/spec.js';
+import { blockCount, stageSummaries } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from './bootstrap.js';
 import { fmt } from './charts/theme.js';
@@ -22,7 +22,7 @@ import {
   type Population,
 } from './figures.js';
 import type { LoadedSweep } from './load.js';
-import { ERROR_LABEL, type ErrorKind, maxStages } from './metrics.js';
+import { ERROR_LABEL, type ErrorKind, maxStages, parameterNames } from './metrics.js';
 import { bestWorstRules } from './populationRule.js';
 import { renderSvg } from './render.js';
 import type { WidthFit } from './widthFit.js';
@@ -41,7 +41,8 @@ export interface ReportOptions {
 }
 
 /** Scatter metrics, in order; each is drawn for the sweeps that have it. */
-export const REPORT_METRICS = ['flops', 'params', 'acts', 'depth', 'num_stages', 'w0', 'wa', 'wm', 'group_w', 'bot_mul', 'se_r', 'fit_err'];
+/** The scatters of every report; then one per numeric parameter the sweeps have, and per stage. */
+export const REPORT_METRICS = ['flops', 'params', 'acts', 'depth', 'num_stages'];
 
 interface Section {
   title: string;
@@ -68,7 +69,9 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
   edfs.push(await figureHtml('fig-efficiency', efficiencyFigure(pops, opts.error), 'Random search efficiency: the expected best error among k models drawn from each sweep.'));
   sections.push({ title: 'Error distributions', id: 'edf', html: edfs.join('\n') });
 
-  const scatterNames = [...REPORT_METRICS, ...Array.from({ length: maxStages(pops.flatMap((p) => p.models.map((m) => m.trial))) }, (_, i) => [`ws[${i}]`, `ds[${i}]`]).flat()];
+  const trained = pops.flatMap((p) => p.models.map((m) => m.trial));
+  const parameters = parameterNames(trained).filter((n) => !REPORT_METRICS.includes(n) && !['ds', 'ws', 'ss', 'gs', 'bs'].includes(n));
+  const scatterNames = [...REPORT_METRICS, ...parameters, 'fit_err', ...Array.from({ length: maxStages(trained) }, (_, i) => [`ws[${i}]`, `ds[${i}]`]).flat()];
   const scatters: string[] = [];
   for (const name of scatterNames) {
     const spec = scatterFigure(pops, name, opts.error, opts.bootstrap);
@@ -179,7 +182,7 @@ function modelsTable(p: Population, fits: ReadonlyMap<number, WidthFit>, top: nu
       formatAmount(t.cx.flops),
       formatAmount(t.cx.params),
       formatAmount(t.cx.acts),
-      String(t.spec.blocks.length),
+      String(blockCount(t.spec)),
       `[${stages.map((s) => s.depth).join(', ')}]`,
       `[${stages.map((s) => s.width).join(', ')}]`,
       [param('w0'), param('wa'), param('wm')].every((v) => v) ? `${param('w0')} / ${param('wa')} / ${param('wm')}` : '',

@@ -11,7 +11,7 @@
  * Ties are common (quantization maps a region of (wa, wm) to the same widths); they go to the
  * smallest w0, then the smallest wm, then the smallest wa.
  */
-import { generateRegnet, REGNET_Q } from '../space/regnet.js';
+import { generateRegnet, REGNET_Q } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { BoxHeap } from './boxHeap.js';
 import { DEFAULT_FIT_GRID, type FitGrid, type ResolvedGrid, resolveGrid } from './grid.js';

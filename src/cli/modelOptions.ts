@@ -2,14 +2,36 @@
  * The flags that describe one model on the command line (`dse cx`, `dse train`), and their
  * translation into a ModelSpec. Every problem becomes a one-line UserError naming the flag.
  *
+ *   structure  --model regnet: --depth --w0 --wa --wm;  --model anynet: --depths --widths [--strides]
+ *   network    --block --stem --stem-w --head-w --resolution --classes --channels --stride --first-stride
+ *   parameters --param name=value for any parameter of the block type, from the registry (a comma
+ *              list gives one value per stage of an anynet); --group-width, --bot-mul, --se and the
+ *              per-stage --group-widths, --bot-muls are shorthands for group_w, bot_mul and se_r.
+ *
  * Options carry no commander defaults: the defaults live here (DEFAULTS) so that a caller such as
  * `dse train` can substitute its own (the dataset's resolution and classes) where the user gave none.
  */
 import type { Command } from 'commander';
-import { BLOCK_TYPES, STEM_TYPES, bottleneckWidth } from '../space/blocks.js';
-import { type NetworkConfig, SpecError, buildAnyNetSpec } from '../space/build.js';
-import { type RegnetParams, type RegnetStages, regnetStages, regnetSpec } from '../space/regnet.js';
-import type { ModelSpec, StemType } from '../space/spec.js';
+import {
+  type ModelSpec,
+  NETWORK_DEFAULTS,
+  type NetworkConfig,
+  type ParamDef,
+  type ParamValue,
+  type RegnetParams,
+  type RegnetStages,
+  STRUCTURAL_BLOCK_PARAMS,
+  SpecError,
+  buildAnyNetSpec,
+  checkValue,
+  nodeType,
+  nodeTypeNames,
+  parseParamText,
+  regnetSpec,
+  regnetStages,
+  suggest,
+  unknownNodeType,
+} from '../space/index.js';
 import { UserError } from '../util/errors.js';
 
 /** The option values commander hands over (camel-cased flag names; strings as typed). */
@@ -27,6 +49,7 @@ export interface ModelOptionValues {
   strides?: string;
   botMuls?: string;
   groupWidths?: string;
+  param?: string[];
   block?: string;
   stem?: string;
   stemW?: string;
@@ -43,56 +66,63 @@ export interface ModelDefaults {
   resolution: number;
   numClasses: number;
   inputChannels: number;
-  stem: StemType;
+  stem: string;
   stemW: number;
   blockType: string;
   stride: number;
   headW: number;
-  botMul: number;
+  /** What a bare `--se` means: the RegNetY ratio. */
   seRatio: number;
 }
 
 export const DEFAULTS: ModelDefaults = {
+  ...NETWORK_DEFAULTS,
   resolution: 224,
   numClasses: 1000,
   inputChannels: 3,
-  stem: 'simple_stem_in',
-  stemW: 32,
-  blockType: 'res_bottleneck_block',
-  stride: 2,
-  headW: 0,
-  botMul: 1,
-  /** What a bare `--se` means: the RegNetY ratio. */
   seRatio: 0.25,
 };
 
-const REGNET_FLAGS = ['depth', 'w0', 'wa', 'wm', 'groupWidth', 'botMul', 'stride', 'firstStride'] as const;
-const ANYNET_FLAGS = ['depths', 'widths', 'strides', 'botMuls', 'groupWidths'] as const;
+/** Shorthand flags for block parameters: flag, parameter, whether it is a per-stage list (anynet). */
+const SHORTHANDS: Array<{ key: 'groupWidth' | 'botMul' | 'se' | 'groupWidths' | 'botMuls'; flag: string; param: string; perStage: boolean }> = [
+  { key: 'groupWidth', flag: '--group-width', param: 'group_w', perStage: false },
+  { key: 'botMul', flag: '--bot-mul', param: 'bot_mul', perStage: false },
+  { key: 'se', flag: '--se', param: 'se_r', perStage: false },
+  { key: 'groupWidths', flag: '--group-widths', param: 'group_w', perStage: true },
+  { key: 'botMuls', flag: '--bot-muls', param: 'bot_mul', perStage: true },
+];
+const REGNET_FLAGS = ['depth', 'w0', 'wa', 'wm', 'stride', 'firstStride'] as const;
+const ANYNET_FLAGS = ['depths', 'widths', 'strides'] as const;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
 
 export function addModelOptions(cmd: Command): Command {
   return cmd
-    .option('--model <kind>', 'regnet (from --depth --w0 --wa --wm --group-width) or anynet (from per-stage lists)', 'regnet')
+    .option('--model <kind>', 'regnet (from --depth --w0 --wa --wm) or anynet (from per-stage lists)', 'regnet')
     .option('--depth <d>', 'regnet: number of blocks d')
     .option('--w0 <w0>', 'regnet: initial width w0 (a multiple of 8)')
     .option('--wa <wa>', 'regnet: width slope wa (>= 0)')
     .option('--wm <wm>', 'regnet: width multiplier wm (> 1)')
-    .option('--group-width <g>', 'regnet: group width g of the 3x3 convs')
-    .option('--bot-mul <b>', 'regnet: bottleneck multiplier b (default 1)')
     .option('--stride <s>', 'regnet: stride of each stage\'s first block (default 2)')
     .option('--first-stride <s>', 'regnet: stride of stage 1\'s first block (default: --stride)')
     .option('--depths <list>', 'anynet: blocks per stage, e.g. 9,9,9')
     .option('--widths <list>', 'anynet: width per stage, e.g. 16,32,64')
     .option('--strides <list>', 'anynet: stride per stage (default 2 for every stage)')
-    .option('--bot-muls <list>', 'anynet: bottleneck multiplier per stage')
-    .option('--group-widths <list>', 'anynet: group width per stage')
-    .option('--se [ratio]', 'squeeze-excitation with this ratio (bare --se: 0.25, RegNetY)')
-    .option('--block <type>', `block type: ${Object.keys(BLOCK_TYPES).join(', ')} (default res_bottleneck_block)`)
-    .option('--stem <type>', `stem type: ${Object.keys(STEM_TYPES).join(', ')} (default simple_stem_in)`)
-    .option('--stem-w <w>', 'stem output width (default 32)')
+    .option('--param <name=value>', 'a parameter of the block type (repeatable), e.g. group_w=8, act=silu; anynet: a comma list gives one value per stage', collect)
+    .option('--group-width <g>', 'shorthand for --param group_w=<g> (the group width of the 3x3 convs)')
+    .option('--bot-mul <b>', 'shorthand for --param bot_mul=<b>')
+    .option('--group-widths <list>', 'anynet: shorthand for --param group_w=<list>')
+    .option('--bot-muls <list>', 'anynet: shorthand for --param bot_mul=<list>')
+    .option('--se [ratio]', 'shorthand for --param se_r=<ratio> (bare --se: 0.25, RegNetY)')
+    .option('--block <type>', `block type: ${nodeTypeNames('block').join(', ')} (default ${DEFAULTS.blockType})`)
+    .option('--stem <type>', `stem type: ${nodeTypeNames('stem').join(', ')} (default ${DEFAULTS.stem})`)
+    .option('--stem-w <w>', `stem output width (default ${DEFAULTS.stemW})`)
     .option('--head-w <w>', 'width of a 1x1 conv before pooling in the head; 0 for none (default 0)')
-    .option('--resolution <px>', 'input resolution (default 224)')
-    .option('--classes <n>', 'number of classes (default 1000)')
-    .option('--channels <c>', 'input channels (default 3)');
+    .option('--resolution <px>', `input resolution (default ${DEFAULTS.resolution})`)
+    .option('--classes <n>', `number of classes (default ${DEFAULTS.numClasses})`)
+    .option('--channels <c>', `input channels (default ${DEFAULTS.inputChannels})`);
 }
 
 /** A model described by flags: its spec and, for a RegNet, the quantized stages it came from. */
@@ -106,16 +136,23 @@ export function specFromOptions(opts: ModelOptionValues, defaults: Partial<Model
   return modelFromOptions(opts, defaults).spec;
 }
 
+/** A block parameter given on the command line: where it came from and its raw text. */
+interface GivenParam {
+  flag: string;
+  text: string;
+  perStage: boolean;
+}
+
 export function modelFromOptions(opts: ModelOptionValues, defaults: Partial<ModelDefaults> = {}): ModelFromOptions {
   const d = { ...DEFAULTS, ...defaults };
   const kind = opts.model ?? 'regnet';
   if (kind !== 'regnet' && kind !== 'anynet') throw new UserError(`--model: must be regnet or anynet, got "${kind}"`);
 
   const blockType = opts.block ?? d.blockType;
-  const block = BLOCK_TYPES[blockType];
-  if (!block) throw new UserError(`--block: unknown block type "${blockType}" (known: ${Object.keys(BLOCK_TYPES).join(', ')})`);
-  const stem = (opts.stem ?? d.stem) as StemType;
-  if (!STEM_TYPES[stem]) throw new UserError(`--stem: unknown stem type "${stem}" (known: ${Object.keys(STEM_TYPES).join(', ')})`);
+  const block = nodeType(blockType);
+  if (!block || block.kind !== 'block') throw new UserError(`--block: ${unknownNodeType(blockType, 'block')}`);
+  const stem = opts.stem ?? d.stem;
+  if (nodeType(stem)?.kind !== 'stem') throw new UserError(`--stem: ${unknownNodeType(stem, 'stem')}`);
   const network: NetworkConfig = {
     stem,
     stemW: opt(opts.stemW, '--stem-w', d.stemW, 'positiveInt'),
@@ -125,82 +162,116 @@ export function modelFromOptions(opts: ModelOptionValues, defaults: Partial<Mode
     inputChannels: opt(opts.channels, '--channels', d.inputChannels, 'positiveInt'),
     headW: opt(opts.headW, '--head-w', d.headW, 'nonNegativeInt'),
   };
-  const seRatio = opts.se === undefined ? undefined : opts.se === true ? d.seRatio : parseNumber(String(opts.se), '--se', 'ratio');
-  requireBlockParam(block.params, 'se_r', seRatio, '--se', blockType);
-
-  if (kind === 'regnet') {
-    for (const flag of ANYNET_FLAGS) if (opts[flag] !== undefined) throw new UserError(`${flagName(flag)}: belongs to --model anynet; a regnet takes --depth --w0 --wa --wm --group-width`);
-    return regnetFromOptions(opts, network, d, block.params, seRatio);
+  const given = givenParams(opts, d, kind === 'anynet');
+  const takes = Object.keys(block.params).filter((k) => !STRUCTURAL_BLOCK_PARAMS.has(k));
+  for (const [name, g] of given) {
+    if (!takes.includes(name)) throw new UserError(`${g.flag}: ${blockType} has no parameter ${name}${suggest(name, takes)} (it takes: ${takes.join(', ') || 'none'}); drop the flag or pick a --block that takes it`);
   }
-  for (const flag of REGNET_FLAGS) if (opts[flag] !== undefined) throw new UserError(`${flagName(flag)}: belongs to --model regnet; an anynet takes --depths --widths [--strides --bot-muls --group-widths]`);
-  return anynetFromOptions(opts, network, block.params, seRatio);
+  if (kind === 'regnet') {
+    for (const flag of ANYNET_FLAGS) if (opts[flag] !== undefined) throw new UserError(`${flagName(flag)}: belongs to --model anynet; a regnet takes --depth --w0 --wa --wm`);
+    for (const [, g] of given) if (g.perStage) throw new UserError(`${g.flag}: per-stage lists belong to --model anynet; a regnet takes one value`);
+    return regnetFromOptions(opts, network, d, block.params, given);
+  }
+  for (const flag of REGNET_FLAGS) if (opts[flag] !== undefined) throw new UserError(`${flagName(flag)}: belongs to --model regnet; an anynet takes --depths --widths [--strides]`);
+  return anynetFromOptions(opts, network, block.params, given);
 }
 
-function regnetFromOptions(opts: ModelOptionValues, network: NetworkConfig, d: ModelDefaults, taken: object, seRatio: number | undefined): ModelFromOptions {
-  const hasGroups = 'group_w' in taken;
+/** The block parameters the flags give, by parameter name (a shorthand and --param for one name conflict). */
+function givenParams(opts: ModelOptionValues, d: ModelDefaults, anynet: boolean): Map<string, GivenParam> {
+  const out = new Map<string, GivenParam>();
+  const add = (name: string, p: GivenParam) => {
+    const prior = out.get(name);
+    if (prior) throw new UserError(`${p.flag}: ${name} is already given by ${prior.flag}; give it once`);
+    out.set(name, p);
+  };
+  for (const s of SHORTHANDS) {
+    const v = opts[s.key];
+    if (v === undefined) continue;
+    if (s.perStage && !anynet) throw new UserError(`${s.flag}: belongs to --model anynet; a regnet takes ${s.flag.replace(/s$/, '')}`);
+    add(s.param, { flag: s.flag, text: v === true ? String(d.seRatio) : String(v), perStage: s.perStage });
+  }
+  for (const item of opts.param ?? []) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(item);
+    if (!m) throw new UserError(`--param: expected name=value (e.g. group_w=8), got "${item}"`);
+    add(m[1], { flag: `--param ${m[1]}`, text: m[2].trim(), perStage: anynet && m[2].includes(',') });
+  }
+  return out;
+}
+
+/** Parses and checks one value of a block parameter against its registry definition. */
+function paramValue(def: ParamDef, text: string, flag: string): ParamValue {
+  const v = parseParamText(def, text);
+  const problem = checkValue(def, v);
+  if (problem) throw new UserError(`${flag}: ${problem.replace(/, got .*$/, '')}, got "${text}"`);
+  return v as ParamValue;
+}
+
+function regnetFromOptions(opts: ModelOptionValues, network: NetworkConfig, d: ModelDefaults, schema: Record<string, ParamDef>, given: Map<string, GivenParam>): ModelFromOptions {
+  const values: Record<string, ParamValue> = {};
+  for (const [name, g] of given) values[name] = paramValue(schema[name], g.text, g.flag);
+  const hasGroups = 'group_w' in schema;
+  if (hasGroups && values.group_w === undefined) throw new UserError('--group-width: is required for this model');
   const params: RegnetParams = {
     depth: required(opts.depth, '--depth', 'positiveInt'),
     w0: required(opts.w0, '--w0', 'number'),
     wa: required(opts.wa, '--wa', 'number'),
     wm: required(opts.wm, '--wm', 'number'),
-    group_w: hasGroups ? required(opts.groupWidth, '--group-width', 'positiveInt') : 1,
-    bot_mul: opt(opts.botMul, '--bot-mul', d.botMul, 'positive'),
-    se_r: seRatio ?? 0,
+    group_w: hasGroups ? (values.group_w as number) : 1,
+    bot_mul: (values.bot_mul as number | undefined) ?? 1,
+    se_r: (values.se_r as number | undefined) ?? 0,
   };
-  requireBlockParam(taken, 'group_w', opts.groupWidth, '--group-width', network.blockType);
-  requireBlockParam(taken, 'bot_mul', opts.botMul, '--bot-mul', network.blockType);
   network.stride = opt(opts.stride, '--stride', d.stride, 'positiveInt');
   network.firstStride = opt(opts.firstStride, '--first-stride', network.stride, 'positiveInt');
-  const flags: Record<string, string> = { depth: '--depth', w0: '--w0', wa: '--wa', wm: '--wm', group_w: '--group-width', bot_mul: '--bot-mul', width: '--w0', se_r: '--se' };
+  const flags: Record<string, string> = { depth: '--depth', w0: '--w0', wa: '--wa', wm: '--wm', width: '--w0', ...flagsOf(given) };
   return withFlags(flags, () => {
     const stages = regnetStages(params);
-    return { kind: 'regnet', spec: regnetSpec(params, network, stages), regnet: { params, stages } };
+    // Parameters RegNet's construction does not set itself (act, ...) apply to every block.
+    const extra = Object.fromEntries(Object.entries(values).filter(([k]) => !['group_w', 'bot_mul', 'se_r'].includes(k)));
+    return { kind: 'regnet', spec: regnetSpec(params, network, stages, extra), regnet: { params, stages } };
   });
 }
 
-function anynetFromOptions(opts: ModelOptionValues, network: NetworkConfig, taken: object, seRatio: number | undefined): ModelFromOptions {
+function anynetFromOptions(opts: ModelOptionValues, network: NetworkConfig, schema: Record<string, ParamDef>, given: Map<string, GivenParam>): ModelFromOptions {
   const depths = requiredList(opts.depths, '--depths', 'positiveInt');
   const n = depths.length;
   const widths = requiredList(opts.widths, '--widths', 'positiveInt');
   const strides = opts.strides === undefined ? new Array<number>(n).fill(DEFAULTS.stride) : parseList(opts.strides, '--strides', 'positiveInt');
-  const lists: Array<[string, number[]]> = [['--widths', widths], ['--strides', strides]];
-  const params: Record<string, number[]> = {};
-  if (opts.botMuls !== undefined) lists.push(['--bot-muls', (params.bot_mul = parseList(opts.botMuls, '--bot-muls', 'positive'))]);
-  if (opts.groupWidths !== undefined) lists.push(['--group-widths', (params.group_w = parseList(opts.groupWidths, '--group-widths', 'positiveInt'))]);
-  for (const [flag, list] of lists) if (list.length !== n) throw new UserError(`${flag}: has ${list.length} entries but --depths has ${n} stages`);
-  requireBlockParam(taken, 'bot_mul', opts.botMuls, '--bot-muls', network.blockType);
-  requireBlockParam(taken, 'group_w', opts.groupWidths, '--group-widths', network.blockType);
-  if (seRatio !== undefined) params.se_r = new Array<number>(n).fill(seRatio);
-  if ('group_w' in taken) checkGroups(widths, params.bot_mul, params.group_w);
-  const flags: Record<string, string> = { depths: '--depths', widths: '--widths', strides: '--strides', bot_mul: '--bot-muls', group_w: '--group-widths', se_r: '--se' };
+  for (const [flag, list] of [['--widths', widths], ['--strides', strides]] as const) if (list.length !== n) throw new UserError(`${flag}: has ${list.length} entries but --depths has ${n} stages`);
+  const params: Record<string, ParamValue[]> = {};
+  for (const [name, g] of given) {
+    const parts = g.perStage ? g.text.split(',') : [g.text];
+    if (g.perStage && parts.length !== n) throw new UserError(`${g.flag}: has ${parts.length} entries but --depths has ${n} stages`);
+    const values = parts.map((t) => paramValue(schema[name], t, g.flag));
+    params[name] = g.perStage ? values : new Array<ParamValue>(n).fill(values[0]);
+  }
+  const flags: Record<string, string> = { depths: '--depths', widths: '--widths', strides: '--strides', ...flagsOf(given) };
   return withFlags(flags, () => ({ kind: 'anynet', spec: buildAnyNetSpec({ depths, widths, strides, params }, network) }));
 }
 
-/** The bottleneck of every stage must split into whole groups; say which stage does not. */
-function checkGroups(widths: number[], botMuls: number[] | undefined, groupWidths: number[] | undefined): void {
-  widths.forEach((w, s) => {
-    const b = botMuls?.[s] ?? 1;
-    const g = groupWidths?.[s] ?? 1;
-    const wB = bottleneckWidth({ type: 'res_bottleneck_block', w_in: w, w_out: w, stride: 1, stage: s, bot_mul: b, group_w: g });
-    if (wB < 1) throw new UserError(`--bot-muls: stage ${s + 1}: bottleneck width round(${w} * ${b}) is 0; use a larger multiplier`);
-    if (wB % g !== 0) throw new UserError(`--group-widths: stage ${s + 1}: group width ${g} does not divide the bottleneck width ${wB} (= ${w} * ${b}); pick a divisor of ${wB}`);
-  });
+function flagsOf(given: Map<string, GivenParam>): Record<string, string> {
+  return Object.fromEntries([...given].map(([name, g]) => [name, g.flag]));
 }
 
-/** Runs a spec builder and turns its SpecError into a UserError naming the flag. */
+/**
+ * Runs a spec builder and turns its SpecError into a UserError naming the flag: a structural key
+ * (depths, w0, ...) or a block parameter (nodes[k] (s2.b1).params.group_w -> its flag, with the stage).
+ */
 function withFlags<T>(flags: Record<string, string>, f: () => T): T {
   try {
     return f();
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
-    const common: Record<string, string> = { block: '--block', stem: '--stem', 'stem-w': '--stem-w', resolution: '--resolution', classes: '--classes', 'head.head_w': '--head-w' };
+    const common: Record<string, string> = { block: '--block', stem: '--stem', 'stem-w': '--stem-w', resolution: '--resolution', classes: '--classes', head_w: '--head-w' };
+    const message = e.message.slice(e.param.length + 2);
+    const node = /^nodes\[\d+\] \(([^)]+)\)\.params\.(\w+)$/.exec(e.param);
+    if (node) {
+      const stage = /^s(\d+)\./.exec(node[1]);
+      const flag = flags[node[2]] ?? common[node[2]] ?? `--param ${node[2]}`;
+      throw new UserError(`${flag}: ${stage ? `stage ${stage[1]}: ` : ''}${message}`);
+    }
     const flag = flags[e.param] ?? common[e.param];
-    throw new UserError(flag ? `${flag}: ${e.message.slice(e.param.length + 2)}` : `the model is invalid: ${e.message}`);
+    throw new UserError(flag ? `${flag}: ${message}` : `the model is invalid: ${e.message}`);
   }
-}
-
-function requireBlockParam(taken: object, param: string, value: unknown, flag: string, blockType: string): void {
-  if (value !== undefined && !(param in taken)) throw new UserError(`${flag}: ${blockType} has no ${param} parameter; use --block res_bottleneck_block or drop ${flag}`);
 }
 
 function flagName(camel: string): string {

@@ -5,15 +5,15 @@
  * A SpaceDefinition is JSON-serializable and is exactly the normalized form of an inline `space:`
  * section, so a resolved space can be stored and read back as a section.
  */
+import { type ParamDef as SchemaParam, type ParamSchema, P, REGNET_Q, STRUCTURAL_BLOCK_PARAMS, type ParamValue, checkValue, describeDomain, nodeType, nodeTypes } from '../space/index.js';
 import { type ScalarSampler, checkSampler, isMultipleOf, samplerSupport } from './distributions.js';
-import { REGNET_Q } from '../space/regnet.js';
 
 export type SpaceKind = 'anynet' | 'regnet';
 
 /** A sampled parameter: a scalar sampler, drawn once (shared by all stages) or once per stage. */
 export type ParamDef = ScalarSampler & { per_stage: boolean };
 
-export type FixedValue = number | number[];
+export type FixedValue = ParamValue | ParamValue[];
 
 export interface SpaceDefinition {
   name: string;
@@ -25,22 +25,42 @@ export interface SpaceDefinition {
   block?: string;
   /** Sampled parameters, drawn in this key order (see draw.ts). */
   params: Record<string, ParamDef>;
-  /** Fixed parameters: a number, or (anynet) one number per stage. */
+  /** Fixed parameters: a value, or (anynet) one value per stage. */
   fixed: Record<string, FixedValue>;
   /** Per-stage parameters that must be non-decreasing from stage to stage (AnyNetX_D: width; _E: width, depth). */
   order: string[];
 }
 
-/** The parameters each kind understands. Block parameters a space leaves out take the block registry's default. */
-export const SPACE_PARAMS: Record<SpaceKind, readonly string[]> = {
-  regnet: ['depth', 'w0', 'wa', 'wm', 'group_w', 'bot_mul', 'se_r'],
-  anynet: ['depth', 'width', 'bot_mul', 'group_w', 'se_r'],
+/**
+ * The structural parameters of each kind of space. Everything else a space samples or fixes is a
+ * parameter of its block type, declared in the node-type registry.
+ */
+export const KIND_PARAMS: Record<SpaceKind, ParamSchema> = {
+  regnet: {
+    depth: P.int({ min: 1, doc: 'number of blocks d' }),
+    w0: P.int({ min: REGNET_Q, multipleOf: REGNET_Q, doc: 'initial width w0' }),
+    wa: P.float({ min: 0, doc: 'width slope wa' }),
+    wm: P.float({ gt: 1, doc: 'width multiplier wm' }),
+  },
+  anynet: {
+    depth: P.int({ min: 1, doc: 'blocks in a stage' }),
+    width: P.int({ min: 1, doc: 'width of a stage' }),
+  },
 };
 
-export const REQUIRED_PARAMS: Record<SpaceKind, readonly string[]> = {
-  regnet: ['depth', 'w0', 'wa', 'wm'],
-  anynet: ['depth', 'width'],
-};
+/** The block type a space's parameters are checked against when it names none. */
+export const DEFAULT_BLOCK = 'res_bottleneck_block';
+
+/** Every parameter a space of this kind may sample or fix with this block type: structure, then the block's own. */
+export function spaceParams(kind: SpaceKind, blockType: string): ParamSchema {
+  const out: ParamSchema = { ...KIND_PARAMS[kind] };
+  for (const [k, d] of Object.entries(nodeType(blockType)?.params ?? {})) if (!STRUCTURAL_BLOCK_PARAMS.has(k) && !(k in out)) out[k] = d;
+  return out;
+}
+
+function takenByAnyBlock(name: string): boolean {
+  return !STRUCTURAL_BLOCK_PARAMS.has(name) && nodeTypes('block').some((t) => name in t.params);
+}
 
 /** A problem in a definition, at a path relative to the definition (e.g. ['params', 'wm', 'low']). */
 export interface DefinitionIssue {
@@ -48,66 +68,34 @@ export interface DefinitionIssue {
   message: string;
 }
 
-interface Domain {
-  integer?: boolean;
-  /** Inclusive lower bound. */
-  min?: number;
-  /** Exclusive lower bound. */
-  above?: number;
-  max?: number;
-  multipleOf?: number;
-  /** Values above 1 must be integers (pycls adjust_block_compatibility on bot_mul). */
-  integerAbove1?: boolean;
-  text: string;
-}
-
-const DOMAINS: Record<string, Domain> = {
-  depth: { integer: true, min: 1, text: 'a positive integer' },
-  width: { integer: true, min: 1, text: 'a positive integer' },
-  w0: { integer: true, min: REGNET_Q, multipleOf: REGNET_Q, text: `a positive multiple of ${REGNET_Q}` },
-  wa: { min: 0, text: 'a number >= 0' },
-  wm: { above: 1, text: 'a number > 1' },
-  group_w: { integer: true, min: 1, text: 'a positive integer' },
-  bot_mul: { above: 0, integerAbove1: true, text: 'a number > 0, and an integer when above 1' },
-  se_r: { min: 0, max: 1, text: 'a number in [0, 1]' },
-};
-
-function valueFits(v: number, d: Domain): boolean {
-  return (
-    Number.isFinite(v) &&
-    (!d.integer || Number.isInteger(v)) &&
-    (d.min === undefined || v >= d.min) &&
-    (d.above === undefined || v > d.above) &&
-    (d.max === undefined || v <= d.max) &&
-    (d.multipleOf === undefined || isMultipleOf(v, d.multipleOf)) &&
-    (!d.integerAbove1 || v <= 1 || Number.isInteger(v))
-  );
-}
-
-/** Whether every value a sampler can produce lies in the parameter's domain; a message if not. */
-function samplerFits(s: ScalarSampler, d: Domain): string | null {
+/** Whether every value a sampler can produce is a valid value of the parameter; a message if not. */
+function samplerFits(s: ScalarSampler, d: SchemaParam): string | null {
+  const domain = describeDomain(d);
   if (s.dist === 'choice') {
-    const bad = s.values.find((v) => !valueFits(v, d));
-    return bad === undefined ? null : `every value must be ${d.text}, got ${bad}`;
+    const bad = s.values.find((v) => checkValue(d, v) !== null);
+    return bad === undefined ? null : `every value must be ${domain}, got ${JSON.stringify(bad)}`;
   }
+  if (d.kind !== 'int' && d.kind !== 'float') return `is ${domain}: sample it with dist: choice`;
   // The ends bound the values; the common step decides integrality and divisibility.
   const { min, max, step } = samplerSupport(s);
-  const bounds: Domain = { min: d.min, above: d.above, max: d.max, text: d.text };
+  const ends: SchemaParam = d.kind === 'int' ? { ...d, kind: 'float', min: d.min, max: d.max } : { ...d, integerAbove: undefined };
   const integerStep = step !== undefined && Number.isInteger(step);
   const stepOk =
-    (!d.integer || integerStep) &&
-    (d.multipleOf === undefined || (step !== undefined && isMultipleOf(step, d.multipleOf))) &&
-    (!d.integerAbove1 || max <= 1 || integerStep);
-  if (!valueFits(min, bounds)) return `low must make every value ${d.text}, got ${min}`;
-  if (!valueFits(max, bounds)) return `high must make every value ${d.text}, got ${max}`;
-  if (!stepOk) return `q must make every value ${d.text}, got q=${s.q}`;
+    (d.kind !== 'int' || integerStep) &&
+    (d.kind !== 'int' || d.multipleOf === undefined || (step !== undefined && isMultipleOf(step, d.multipleOf))) &&
+    (d.kind !== 'float' || d.integerAbove === undefined || max <= d.integerAbove || integerStep);
+  if (checkValue(ends, min) !== null) return `low must make every value ${domain}, got ${min}`;
+  if (checkValue(ends, max) !== null) return `high must make every value ${domain}, got ${max}`;
+  if (!stepOk) return `q must make every value ${domain}, got q=${s.q}`;
   return null;
 }
 
 /** Every semantic rule a definition must satisfy, beyond the shapes the zod schema checks. */
-export function checkDefinition(def: SpaceDefinition): DefinitionIssue[] {
+export function checkDefinition(def: SpaceDefinition, blockType = def.block ?? DEFAULT_BLOCK): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
-  const known = SPACE_PARAMS[def.kind];
+  const schema = spaceParams(def.kind, blockType);
+  const known = Object.keys(schema);
+  const unknown = (name: string) => `unknown ${def.kind} parameter "${name}" for ${blockType} (known: ${known.join(', ')})`;
   if (def.kind === 'regnet') {
     if (def.stages !== undefined) issues.push({ path: ['stages'], message: 'a RegNet\'s stage count follows from its parameters; limit it with constraints.stages instead' });
     if (def.order.length) issues.push({ path: ['order'], message: 'ordering constraints apply to anynet spaces only (RegNet widths and depths never decrease)' });
@@ -116,34 +104,37 @@ export function checkDefinition(def: SpaceDefinition): DefinitionIssue[] {
   }
   for (const [name, p] of Object.entries(def.params)) {
     if (!known.includes(name)) {
-      issues.push({ path: ['params', name], message: `unknown ${def.kind} parameter "${name}" (known: ${known.join(', ')})` });
+      issues.push({ path: ['params', name], message: unknown(name) });
       continue;
     }
     const problems = checkSampler(p);
     for (const prob of problems) issues.push({ path: ['params', name, ...(prob.field ? [prob.field] : [])], message: prob.message });
     if (p.per_stage && def.kind === 'regnet') issues.push({ path: ['params', name, 'per_stage'], message: 'RegNet parameters are drawn once per model, not per stage' });
-    const misfit = problems.length ? null : samplerFits(p, DOMAINS[name]);
+    const misfit = problems.length ? null : samplerFits(p, schema[name]);
     if (misfit) issues.push({ path: ['params', name], message: misfit });
     if (name in def.fixed) issues.push({ path: ['fixed', name], message: `"${name}" is both sampled (params) and fixed; keep one` });
   }
   for (const [name, v] of Object.entries(def.fixed)) {
     if (!known.includes(name)) {
-      issues.push({ path: ['fixed', name], message: `unknown ${def.kind} parameter "${name}" (known: ${known.join(', ')})` });
+      // A base space's fixed value that another block type takes (regnetx's bot_mul under
+      // res_basic_block) is ignored, as the sampler ignores it; a name no block type has is a typo.
+      if (!takenByAnyBlock(name)) issues.push({ path: ['fixed', name], message: unknown(name) });
       continue;
     }
-    const values = Array.isArray(v) ? v : [v];
-    if (Array.isArray(v) && def.kind === 'regnet') issues.push({ path: ['fixed', name], message: 'RegNet parameters take one value, not a list' });
-    if (Array.isArray(v) && def.kind === 'anynet' && def.stages !== undefined && v.length !== def.stages) {
-      issues.push({ path: ['fixed', name], message: `has ${v.length} entries but the space has ${def.stages} stages` });
+    const perStage = Array.isArray(v) && schema[name].kind !== 'ints';
+    const values = perStage ? (v as ParamValue[]) : [v as ParamValue];
+    if (perStage && def.kind === 'regnet') issues.push({ path: ['fixed', name], message: 'RegNet parameters take one value, not a list' });
+    if (perStage && def.kind === 'anynet' && def.stages !== undefined && values.length !== def.stages) {
+      issues.push({ path: ['fixed', name], message: `has ${values.length} entries but the space has ${def.stages} stages` });
     }
-    const bad = values.find((x) => !valueFits(x, DOMAINS[name]));
-    if (bad !== undefined) issues.push({ path: ['fixed', name], message: `must be ${DOMAINS[name].text}, got ${bad}` });
+    const bad = values.find((x) => checkValue(schema[name], x) !== null);
+    if (bad !== undefined) issues.push({ path: ['fixed', name], message: `must be ${describeDomain(schema[name])}, got ${JSON.stringify(bad)}` });
   }
-  for (const name of REQUIRED_PARAMS[def.kind]) {
+  for (const name of Object.keys(KIND_PARAMS[def.kind])) {
     if (!(name in def.params) && !(name in def.fixed)) issues.push({ path: ['params'], message: `a ${def.kind} space must sample or fix "${name}"` });
   }
   def.order.forEach((name, i) => {
-    if (def.kind === 'anynet' && !known.includes(name)) issues.push({ path: ['order', i], message: `unknown anynet parameter "${name}" (known: ${known.join(', ')})` });
+    if (def.kind === 'anynet' && !known.includes(name)) issues.push({ path: ['order', i], message: unknown(name) });
   });
   return issues;
 }

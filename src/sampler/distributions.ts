@@ -8,12 +8,12 @@
  *                          from [max(low, q), high] with step min(high, q) (log-linear CDF overall)
  *   normal / log_normal    clipped (log-)normal, mu/sigma such that [low, high] is +-3 sigma,
  *                          redrawn until inside, rounded half to even to a multiple of q
- *   choice                 one of `values`, uniformly
+ *   choice                 one of `values` (numbers, strings such as activations, or booleans), uniformly
  *
  * Quantization multiplies an integer by q as exact decimals (pycls uses Decimal(str(q))), so
  * ceil(245.3) * 0.1 is 24.5, not 24.500000000000004.
  */
-import { gcd, roundHalfEven } from '../util/round.js';
+import { roundHalfEven } from '../util/round.js';
 import type { Rng } from './rng.js';
 
 export const RANGE_DISTS = ['uniform', 'log_uniform', 'power2_uniform', 'power2_or_log_uniform', 'normal', 'log_normal'] as const;
@@ -26,9 +26,12 @@ export interface RangeSampler {
   q: number;
 }
 
+/** A value a choice can offer: a number, a category (an activation, an op) or a flag. */
+export type ChoiceValue = number | string | boolean;
+
 export interface ChoiceSampler {
   dist: 'choice';
-  values: number[];
+  values: ChoiceValue[];
 }
 
 export type ScalarSampler = RangeSampler | ChoiceSampler;
@@ -85,28 +88,29 @@ export function quantize(f: number, q: number | Step, op: Rounding = 'floor'): n
 // ---------------------------------------------------------------- the samplers
 
 /** A sampler bound to its parameters: draws one value from the rng. */
-export type Draw = (rng: Rng) => number;
+export type Draw = (rng: Rng) => ChoiceValue;
+type NumberDraw = (rng: Rng) => number;
 
-function uniformDraw(low: number, high: number, q: number): Draw {
+function uniformDraw(low: number, high: number, q: number): NumberDraw {
   const step = new Step(q);
   return (rng) => quantize(rng.uniform(low, high + q), step, 'floor');
 }
 
-function logUniformDraw(low: number, high: number, q: number): Draw {
+function logUniformDraw(low: number, high: number, q: number): NumberDraw {
   const step = new Step(q);
   const a = -Math.log(high);
   const b = -Math.log(low - Math.min(q, low / 2));
   return (rng) => quantize(Math.exp(-rng.uniform(a, b)), step, 'ceil');
 }
 
-function power2UniformDraw(low: number, high: number, q: number): Draw {
+function power2UniformDraw(low: number, high: number, q: number): NumberDraw {
   const step = new Step(q);
   const a = Math.log2(low);
   const b = Math.log2(high) + 1;
   return (rng) => quantize(2 ** Math.floor(rng.uniform(a, b)), step, 'floor');
 }
 
-function power2OrLogUniformDraw(low: number, high: number, q: number): Draw {
+function power2OrLogUniformDraw(low: number, high: number, q: number): NumberDraw {
   const power2 = power2UniformDraw(low, high, low);
   const log = logUniformDraw(Math.max(low, q), high, Math.min(high, q));
   return (rng) => {
@@ -115,7 +119,7 @@ function power2OrLogUniformDraw(low: number, high: number, q: number): Draw {
   };
 }
 
-function normalDraw(low: number, high: number, q: number, logScale: boolean): Draw {
+function normalDraw(low: number, high: number, q: number, logScale: boolean): NumberDraw {
   const step = new Step(q);
   const [lo, hi] = logScale ? [Math.log(low), Math.log(high)] : [low, high];
   const mu = (lo + hi) / 2;
@@ -189,14 +193,10 @@ export function checkSampler(s: ScalarSampler): SamplerProblem[] {
 }
 
 /**
- * Every value a sampler can produce lies in [min, max] and is a multiple of `step` (undefined when
- * no common step is known, e.g. a choice of fractions).
+ * Every value a range sampler can produce lies in [min, max] and is a multiple of `step` (undefined
+ * when no common step is known). Choices are checked value by value instead.
  */
-export function samplerSupport(s: ScalarSampler): { min: number; max: number; step?: number } {
-  if (s.dist === 'choice') {
-    const step = s.values.every(Number.isInteger) ? s.values.reduce((a, b) => gcd(a, Math.abs(b)), 0) || undefined : undefined;
-    return { min: Math.min(...s.values), max: Math.max(...s.values), step };
-  }
+export function samplerSupport(s: RangeSampler): { min: number; max: number; step?: number } {
   if (s.dist === 'power2_or_log_uniform') {
     // Powers of two from low while below q (all multiples of low), then multiples of min(high, q).
     return { min: s.low, max: s.high, step: s.low < s.q ? s.low : Math.min(s.high, s.q) };

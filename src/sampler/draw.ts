@@ -11,23 +11,32 @@
  * consume their draws like kept ones, so changing a constraint never changes the draws, only
  * which candidates are kept.
  */
-import { BLOCK_TYPES } from '../space/blocks.js';
-import { type NetworkConfig, stageStrides } from '../space/build.js';
-import { adjustBlockCompatibility, generateRegnet, regnetStageCount, type RegnetWidths } from '../space/regnet.js';
+import {
+  type NetworkConfig,
+  type ParamValue,
+  type RegnetWidths,
+  STRUCTURAL_BLOCK_PARAMS,
+  adjustBlockCompatibility,
+  generateRegnet,
+  nodeType,
+  regnetStageCount,
+  stageStrides,
+  unknownNodeType,
+} from '../space/index.js';
 import { UserError } from '../util/errors.js';
-import type { SpaceDefinition } from './definition.js';
+import { KIND_PARAMS, type SpaceDefinition } from './definition.js';
 import { type Draw, compileSampler } from './distributions.js';
 import type { Rng } from './rng.js';
 
-export type ParamValues = Record<string, number | number[]>;
+export type ParamValues = Record<string, ParamValue | ParamValue[]>;
 
 /** A candidate's stages, ready to be costed and built. */
 export interface CandidateStages {
   depths: number[];
   widths: number[];
   strides: number[];
-  /** Per-stage values of the block-type parameters the block takes. */
-  blockParams: Record<string, number[]>;
+  /** Per-stage values of the block-type parameters the space samples or fixes. */
+  blockParams: Record<string, ParamValue[]>;
   /** RegNet only: the quantization before block compatibility (stage counts for the stage constraint). */
   regnet?: RegnetWidths;
 }
@@ -38,11 +47,10 @@ interface CompiledParam {
   perStage: boolean;
 }
 
-const BLOCK_PARAM_NAMES = ['bot_mul', 'group_w', 'se_r'] as const;
-
 export class CompiledSpace {
   private readonly sampled: CompiledParam[];
-  private readonly blockTakes: Set<string>;
+  /** The block parameters the space sets (sampled or fixed); the others take the registry's defaults. */
+  private readonly blockParamNames: string[];
   private readonly strides: number[] | undefined;
 
   constructor(
@@ -50,14 +58,16 @@ export class CompiledSpace {
     readonly network: NetworkConfig,
   ) {
     this.sampled = Object.entries(def.params).map(([name, p]) => ({ name, draw: compileSampler(p), perStage: p.per_stage }));
-    const block = BLOCK_TYPES[network.blockType];
-    if (!block) throw new UserError(`network.block: unknown block type "${network.blockType}" (known: ${Object.keys(BLOCK_TYPES).join(', ')})`);
-    this.blockTakes = new Set(Object.keys(block.params));
-    for (const name of BLOCK_PARAM_NAMES) {
-      if (name in def.params && !this.blockTakes.has(name)) {
-        throw new UserError(`network.block: ${network.blockType} has no ${name}, which space ${def.name} samples; use res_bottleneck_block or drop ${name} from the space`);
-      }
+    const block = nodeType(network.blockType);
+    if (!block || block.kind !== 'block') throw new UserError(`network.block: ${unknownNodeType(network.blockType, 'block')}`);
+    const structural = KIND_PARAMS[def.kind];
+    const takes = (k: string) => k in block.params && !STRUCTURAL_BLOCK_PARAMS.has(k);
+    const sampledBlockParams = Object.keys(def.params).filter((k) => !(k in structural));
+    for (const name of sampledBlockParams) {
+      if (!takes(name)) throw new UserError(`network.block: ${network.blockType} has no ${name}, which space ${def.name} samples; use a block type that takes it or drop ${name} from the space`);
     }
+    // A fixed value the block does not take (a RegNet space's bot_mul under res_basic_block) is ignored.
+    this.blockParamNames = [...sampledBlockParams, ...Object.keys(def.fixed).filter((k) => !(k in structural) && takes(k))];
     this.strides = def.kind === 'anynet' ? stageStrides(def.stages ?? 0, network) : undefined;
   }
 
@@ -67,7 +77,7 @@ export class CompiledSpace {
     const n = this.def.stages ?? 0;
     for (const p of this.sampled) {
       if (p.perStage) {
-        const values = new Array<number>(n);
+        const values = new Array<ParamValue>(n);
         for (let s = 0; s < n; s++) values[s] = p.draw(rng);
         out[p.name] = values;
       } else out[p.name] = p.draw(rng);
@@ -91,7 +101,7 @@ export class CompiledSpace {
   }
 
   /** A parameter's value: sampled, else fixed, else undefined. */
-  private value(sampled: ParamValues, name: string): number | number[] | undefined {
+  private value(sampled: ParamValues, name: string): ParamValue | ParamValue[] | undefined {
     return sampled[name] ?? this.def.fixed[name];
   }
 
@@ -112,18 +122,15 @@ export class CompiledSpace {
       depths = regnet.ds;
       widths = regnet.ws;
     } else {
-      depths = perStage(values('depth'), this.def.stages!);
-      widths = perStage(values('width'), this.def.stages!);
+      depths = perStage(values('depth'), this.def.stages!) as number[];
+      widths = perStage(values('width'), this.def.stages!) as number[];
     }
     const n = depths.length;
-    const blockParams: Record<string, number[]> = {};
-    for (const name of BLOCK_PARAM_NAMES) {
-      if (!this.blockTakes.has(name)) continue;
-      const v = values(name);
-      blockParams[name] = v === undefined ? new Array<number>(n).fill(BLOCK_TYPES[this.network.blockType].params[name].default) : perStage(v, n);
-    }
+    const blockParams: Record<string, ParamValue[]> = {};
+    for (const name of this.blockParamNames) blockParams[name] = perStage(values(name), n);
     if (blockParams.group_w) {
-      const adjusted = adjustBlockCompatibility(widths, blockParams.bot_mul ?? new Array<number>(n).fill(1), blockParams.group_w);
+      // pycls's adjust_block_compatibility, for the block types that group their bottleneck
+      const adjusted = adjustBlockCompatibility(widths, (blockParams.bot_mul as number[] | undefined) ?? new Array<number>(n).fill(1), blockParams.group_w as number[]);
       widths = adjusted.ws;
       blockParams.group_w = adjusted.gs;
     }
@@ -131,12 +138,12 @@ export class CompiledSpace {
   }
 }
 
-function scalar(v: number | number[] | undefined): number {
-  if (typeof v !== 'number') throw new Error(`expected a single value, got ${JSON.stringify(v)}`);
+function scalar(v: ParamValue | ParamValue[] | undefined): number {
+  if (typeof v !== 'number') throw new Error(`expected a single number, got ${JSON.stringify(v)}`);
   return v;
 }
 
-function perStage(v: number | number[] | undefined, n: number): number[] {
+function perStage(v: ParamValue | ParamValue[] | undefined, n: number): ParamValue[] {
   if (v === undefined) throw new Error('missing stage parameter');
-  return Array.isArray(v) ? v : new Array<number>(n).fill(v);
+  return Array.isArray(v) ? (v as ParamValue[]) : new Array<ParamValue>(n).fill(v);
 }

@@ -4,10 +4,7 @@
  * quantization level, stage count in range), the AnyNet ordering constraints, then the complexity
  * ranges; keep it if all pass, until n are kept or max_draws candidates were drawn.
  */
-import type { Complexity } from '../space/blocks.js';
-import { type NetworkConfig, SpecError, buildAnyNetSpec } from '../space/build.js';
-import type { ModelSpec, StemType } from '../space/spec.js';
-import { stagesComplexity } from '../space/stageCx.js';
+import { type Complexity, type ModelSpec, NETWORK_DEFAULTS, OpError, type NetworkConfig, type ParamValue, SpecError, buildAnyNetSpec, stagesComplexity } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import type { SpaceDefinition } from './definition.js';
 import { type CandidateStages, CompiledSpace, type ParamValues } from './draw.js';
@@ -42,7 +39,7 @@ export interface SampledModel {
    * Sampled and fixed parameters, plus the derived per-stage lists ds, ws (after block
    * compatibility), gs, bs, ss, and for RegNets num_stages.
    */
-  params: Record<string, number | number[]>;
+  params: Record<string, ParamValue | ParamValue[]>;
   spec: ModelSpec;
   cx: Complexity;
   /** The sampled parameters as `name=value ...`; unique among the kept models. */
@@ -100,15 +97,16 @@ export interface InputShape {
 
 /** The network a sample becomes: the experiment's network section over dse's defaults (ImageNet-style stem). */
 export function networkConfig(section: NetworkSection | undefined, input: InputShape, space?: SpaceDefinition): NetworkConfig {
-  const stride = section?.stride ?? 2;
+  const d = NETWORK_DEFAULTS;
+  const stride = section?.stride ?? d.stride;
   return {
-    stem: (section?.stem ?? 'simple_stem_in') as StemType,
-    stemW: section?.stem_w ?? 32,
-    blockType: section?.block ?? space?.block ?? 'res_bottleneck_block',
+    stem: section?.stem ?? d.stem,
+    stemW: section?.stem_w ?? d.stemW,
+    blockType: section?.block ?? space?.block ?? d.blockType,
     resolution: input.resolution,
     numClasses: input.num_classes,
     inputChannels: input.channels,
-    headW: section?.head_w ?? 0,
+    headW: section?.head_w ?? d.headW,
     stride,
     firstStride: section?.first_stride ?? stride,
   };
@@ -161,7 +159,7 @@ export function sampleModels(opts: SampleOptions): SampleResult {
   try {
     return sample(opts);
   } catch (e) {
-    if (e instanceof SpecError) throw new UserError(`the space and network section give an invalid network (${e.message})`);
+    if (e instanceof SpecError || e instanceof OpError) throw new UserError(`the space and network section give an invalid network (${e.message})`);
     throw e;
   }
 }
@@ -217,8 +215,8 @@ function sample(opts: SampleOptions): SampleResult {
   return { models, stats };
 }
 
-function describeParams(values: ParamValues, st: CandidateStages): Record<string, number | number[]> {
-  const out: Record<string, number | number[]> = { ...values, ds: st.depths, ws: st.widths, ss: st.strides };
+function describeParams(values: ParamValues, st: CandidateStages): Record<string, ParamValue | ParamValue[]> {
+  const out: Record<string, ParamValue | ParamValue[]> = { ...values, ds: st.depths, ws: st.widths, ss: st.strides };
   if (st.blockParams.group_w) out.gs = st.blockParams.group_w;
   if (st.blockParams.bot_mul) out.bs = st.blockParams.bot_mul;
   if (st.regnet) out.num_stages = st.regnet.numStages;

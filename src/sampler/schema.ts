@@ -6,7 +6,7 @@
  * SpaceSectionSchema resolves what it validates: its output is the complete SpaceDefinition.
  */
 import { z } from 'zod';
-import { BLOCK_TYPES, STEM_TYPES } from '../space/blocks.js';
+import { nodeType, nodeTypeNames, unknownNodeType } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { BUILTIN_SPACES } from './builtinSpaces.js';
 import {
@@ -34,7 +34,7 @@ function parseInto<T>(schema: z.ZodType<T>, value: unknown, ctx: Ctx): T | typeo
 
 const perStageFlags = { per_stage: z.boolean().optional(), shared: z.boolean().optional() };
 const rangeShape = { dist: z.enum(RANGE_DISTS), low: z.number(), high: z.number(), q: z.number() };
-const choiceShape = { dist: z.literal('choice'), values: z.array(z.number()).min(1) };
+const choiceShape = { dist: z.literal('choice'), values: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) };
 
 const ItemSchema = z.discriminatedUnion('dist', [z.strictObject(rangeShape), z.strictObject(choiceShape)]);
 
@@ -51,10 +51,10 @@ const ParamSchema = z
   })
   .transform((p) => normalizeParam(p as ParamInput));
 
-const FixedSchema = z.custom<FixedValue>(
-  (v) => (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))),
-  { message: 'expected a number, or a list of numbers (one per stage)' },
-);
+const isScalar = (x: unknown) => (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'string' || typeof x === 'boolean';
+const FixedSchema = z.custom<FixedValue>((v) => isScalar(v) || (Array.isArray(v) && v.length > 0 && v.every(isScalar)), {
+  message: 'expected a value (a number, a name such as relu, true/false), or a list of values (one per stage)',
+});
 
 const commonSpaceKeys = {
   name: z.string().min(1).optional(),
@@ -103,8 +103,9 @@ function resolveSection(input: unknown, ctx: Ctx): SpaceDefinition | typeof z.NE
     ctx.addIssue({ code: 'custom', message: `expected a built-in space name (${Object.keys(BUILTIN_SPACES).join(', ')}), {base: name, ...overrides} or a full definition with kind and params` });
   }
   if (!def) return z.NEVER;
-  if (def.block !== undefined && !BLOCK_TYPES[def.block]) {
-    ctx.addIssue({ code: 'custom', message: `unknown block type "${def.block}" (known: ${Object.keys(BLOCK_TYPES).join(', ')})`, path: ['block'] });
+  if (def.block !== undefined && nodeType(def.block)?.kind !== 'block') {
+    ctx.addIssue({ code: 'custom', message: unknownNodeType(def.block, 'block'), path: ['block'] });
+    return z.NEVER;
   }
   for (const issue of checkDefinition(def)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
   return def;
@@ -193,9 +194,9 @@ export type Constraints = z.output<typeof ConstraintsSchema>;
 // ---------------------------------------------------------------- network
 
 export const NetworkSectionSchema = z.strictObject({
-  stem: z.enum(Object.keys(STEM_TYPES) as [keyof typeof STEM_TYPES, ...(keyof typeof STEM_TYPES)[]]).optional(),
+  stem: z.enum(nodeTypeNames('stem') as [string, ...string[]]).optional(),
   stem_w: z.int().min(1).optional(),
-  block: z.enum(Object.keys(BLOCK_TYPES) as [string, ...string[]]).optional(),
+  block: z.enum(nodeTypeNames('block') as [string, ...string[]]).optional(),
   /** Stride of each stage's first block (default 2). */
   stride: z.int().min(1).optional(),
   /** Stride of stage 1's first block (default: stride). */

@@ -1,20 +1,29 @@
 /**
- * Builds a ModelSpec from per-stage lists (the AnyNet description pycls uses): depths, widths,
- * strides, and per-stage block parameters.
+ * Builds a ModelSpec from per-stage lists (the AnyNet description pycls uses): a stem, stages of one
+ * block type with per-stage depths, widths, strides and block parameters, and a head. Every node's
+ * parameters are written out in full (the registry's defaults filled in), so a stored spec never
+ * depends on a default that a later version might change.
  */
-import { BLOCK_TYPES, STEM_TYPES } from './blocks.js';
-import { type BlockSpec, type ModelSpec, SPEC_VERSION, type StemType } from './spec.js';
+import { type ParamValue, resolveParams } from './params.js';
+import { nodeType, unknownNodeType } from './registry.js';
+import { type ModelSpec, type NodeSpec, SPEC_VERSION } from './spec.js';
+import { analyzeSpec, SpecError } from './graph.js';
+
+export { SpecError } from './graph.js';
+
+/** The per-stage parameters of a block type that are not its structure (w_out and stride come from the stage lists). */
+export const STRUCTURAL_BLOCK_PARAMS = new Set(['w_out', 'stride']);
 
 export interface StageLists {
   depths: number[];
   widths: number[];
   strides: number[];
-  /** Per-stage block-type parameters, e.g. { bot_mul: [1,1,1,1], group_w: [8,8,8,8], se_r: [0.25,...] }. */
-  params?: Record<string, number[]>;
+  /** Per-stage block-type parameters, e.g. { bot_mul: [1,1,1,1], group_w: [8,8,8,8], act: ['relu', ...] }. */
+  params?: Record<string, ParamValue[]>;
 }
 
 export interface NetworkOptions {
-  stem: StemType;
+  stem: string;
   stemW: number;
   blockType: string;
   resolution: number;
@@ -31,6 +40,9 @@ export interface NetworkConfig extends NetworkOptions {
   firstStride?: number;
 }
 
+/** dse's network defaults (pycls's ImageNet AnyNet): what a sampler or a flag leaves unset. */
+export const NETWORK_DEFAULTS = { stem: 'simple_stem_in', stemW: 32, blockType: 'res_bottleneck_block', stride: 2, headW: 0 } as const;
+
 /** Per-stage strides: firstStride (default: stride) for stage 1, stride (default 2) for the rest. */
 export function stageStrides(numStages: number, cfg: Pick<NetworkConfig, 'stride' | 'firstStride'>): number[] {
   const stride = cfg.stride ?? 2;
@@ -39,13 +51,13 @@ export function stageStrides(numStages: number, cfg: Pick<NetworkConfig, 'stride
   return out;
 }
 
-export class SpecError extends Error {
-  constructor(
-    readonly param: string,
-    message: string,
-  ) {
-    super(`${param}: ${message}`);
-  }
+/** A node with its parameters resolved against the registry (defaults filled); SpecError naming `where` otherwise. */
+export function resolvedNode(id: string, type: string, params: Record<string, ParamValue>, where: string, extra: Partial<NodeSpec> = {}): NodeSpec {
+  const def = nodeType(type);
+  if (!def) throw new SpecError(where, unknownNodeType(type));
+  const { values, issues } = resolveParams(def.params, params);
+  if (issues.length) throw new SpecError(issues[0].key ?? where, issues[0].message);
+  return { id, type, ...extra, params: values };
 }
 
 export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): ModelSpec {
@@ -54,9 +66,10 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
   for (const [key, list] of [['widths', stages.widths], ['strides', stages.strides]] as const) {
     if (list.length !== n) throw new SpecError(key, `has ${list.length} entries but depths has ${n}`);
   }
-  const blockType = BLOCK_TYPES[opts.blockType];
-  if (!blockType) throw new SpecError('block', `unknown block type "${opts.blockType}" (known: ${Object.keys(BLOCK_TYPES).join(', ')})`);
-  if (!STEM_TYPES[opts.stem]) throw new SpecError('stem', `unknown stem type "${opts.stem}" (known: ${Object.keys(STEM_TYPES).join(', ')})`);
+  const blockType = nodeType(opts.blockType);
+  if (!blockType || blockType.kind !== 'block') throw new SpecError('block', unknownNodeType(opts.blockType, 'block'));
+  const stem = nodeType(opts.stem);
+  if (!stem || stem.kind !== 'stem') throw new SpecError('stem', unknownNodeType(opts.stem, 'stem'));
   positiveInt('stem-w', opts.stemW);
   positiveInt('resolution', opts.resolution);
   positiveInt('classes', opts.numClasses);
@@ -65,29 +78,24 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
   stages.strides.forEach((s) => positiveInt('strides', s));
 
   const params = stages.params ?? {};
+  const takes = Object.keys(blockType.params).filter((k) => !STRUCTURAL_BLOCK_PARAMS.has(k));
   for (const key of Object.keys(params)) {
-    if (!blockType.params[key]) throw new SpecError(key, `is not a parameter of ${opts.blockType} (it takes: ${Object.keys(blockType.params).join(', ') || 'none'})`);
+    if (!takes.includes(key)) throw new SpecError(key, `is not a parameter of ${opts.blockType} (it takes: ${takes.join(', ') || 'none'})`);
     if (params[key].length !== n) throw new SpecError(key, `has ${params[key].length} entries but depths has ${n}`);
   }
 
-  const blocks: BlockSpec[] = [];
-  let wIn = opts.stemW;
+  const nodes: NodeSpec[] = [resolvedNode('stem', opts.stem, { w_out: opts.stemW }, 'stem')];
   for (let s = 0; s < n; s++) {
+    const stage = `s${s + 1}`;
+    const given: Record<string, ParamValue> = { w_out: stages.widths[s] };
+    for (const key of takes) if (params[key]) given[key] = params[key][s];
     for (let i = 0; i < stages.depths[s]; i++) {
-      const block: BlockSpec = { type: opts.blockType, w_in: wIn, w_out: stages.widths[s], stride: i === 0 ? stages.strides[s] : 1, stage: s };
-      for (const [key, def] of Object.entries(blockType.params)) block[key] = params[key]?.[s] ?? def.default;
-      blocks.push(block);
-      wIn = stages.widths[s];
+      nodes.push(resolvedNode(`${stage}.b${i + 1}`, opts.blockType, { ...given, stride: i === 0 ? stages.strides[s] : 1 }, 'block', { stage }));
     }
   }
-  const spec: ModelSpec = {
-    version: SPEC_VERSION,
-    input: { channels: opts.inputChannels ?? 3, resolution: opts.resolution },
-    stem: { type: opts.stem, w_out: opts.stemW },
-    blocks,
-    head: { num_classes: opts.numClasses, head_w: opts.headW ?? 0 },
-  };
-  validateSpec(spec);
+  nodes.push(resolvedNode('head', 'anynet_head', { num_classes: opts.numClasses, head_w: opts.headW ?? 0 }, 'head'));
+  const spec: ModelSpec = { version: SPEC_VERSION, input: { channels: opts.inputChannels ?? 3, resolution: opts.resolution }, nodes };
+  analyzeSpec(spec);
   return spec;
 }
 
@@ -95,36 +103,13 @@ function positiveInt(param: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new SpecError(param, `must be a positive integer, got ${v}`);
 }
 
-/** Checks a spec (from any source: a file, the store) against the registry; throws SpecError. */
-export function validateSpec(spec: ModelSpec): void {
-  if (!spec || typeof spec !== 'object') throw new SpecError('spec', 'is not an object');
-  if (spec.version !== SPEC_VERSION) throw new SpecError('version', `must be ${SPEC_VERSION}, got ${spec.version}`);
-  positiveInt('input.channels', spec.input?.channels);
-  positiveInt('input.resolution', spec.input?.resolution);
-  if (!STEM_TYPES[spec.stem?.type]) throw new SpecError('stem.type', `unknown stem type "${spec.stem?.type}"`);
-  positiveInt('stem.w_out', spec.stem.w_out);
-  positiveInt('head.num_classes', spec.head?.num_classes);
-  if (!Number.isInteger(spec.head.head_w) || spec.head.head_w < 0) throw new SpecError('head.head_w', `must be a non-negative integer, got ${spec.head.head_w}`);
-  if (!Array.isArray(spec.blocks)) throw new SpecError('blocks', 'must be a list');
-  let wIn = spec.stem.w_out;
-  spec.blocks.forEach((b, i) => {
-    const where = `blocks[${i}]`;
-    const def = BLOCK_TYPES[b.type];
-    if (!def) throw new SpecError(`${where}.type`, `unknown block type "${b.type}" (known: ${Object.keys(BLOCK_TYPES).join(', ')})`);
-    positiveInt(`${where}.w_in`, b.w_in);
-    positiveInt(`${where}.w_out`, b.w_out);
-    positiveInt(`${where}.stride`, b.stride);
-    if (b.w_in !== wIn) throw new SpecError(`${where}.w_in`, `is ${b.w_in} but the previous layer outputs ${wIn}`);
-    for (const [key, p] of Object.entries(def.params)) {
-      const v = b[key] ?? p.default;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new SpecError(`${where}.${key}`, `must be a number, got ${JSON.stringify(v)}`);
-      if (p.kind === 'int' && !Number.isInteger(v)) throw new SpecError(`${where}.${key}`, `must be an integer, got ${v}`);
-      if (v < p.min || (p.max !== undefined && v > p.max)) {
-        throw new SpecError(`${where}.${key}`, `must be in [${p.min}, ${p.max ?? 'inf'}], got ${v}`);
-      }
-    }
-    const problem = def.check?.(b);
-    if (problem) throw new SpecError(where, problem);
-    wIn = b.w_out;
-  });
+/** A spec with every node's parameters resolved: equal networks give equal canonical specs, whatever their version. */
+export function canonicalSpec(spec: unknown): ModelSpec {
+  const a = analyzeSpec(spec);
+  return {
+    version: SPEC_VERSION,
+    input: { ...a.spec.input },
+    nodes: a.nodes.map((n) => ({ id: n.spec.id, type: n.type.name, ...(n.spec.stage !== undefined ? { stage: n.spec.stage } : {}), inputs: n.inputs, params: n.params })),
+    output: a.output,
+  };
 }

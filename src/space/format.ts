@@ -1,8 +1,10 @@
 /**
- * Human-readable complexity and stage tables, shared by `dse cx` and `dse sample`.
+ * Human-readable complexity and stage tables, shared by `dse cx`, `dse sample` and `dse presets`.
  */
-import type { Complexity } from './blocks.js';
-import { type ModelSpec, stageSummaries } from './spec.js';
+import type { Complexity } from './graph.js';
+import type { ParamValue } from './params.js';
+import type { ModelSpec } from './spec.js';
+import { stageSummaries } from './stages.js';
 
 /** 199040872 -> "199,040,872". */
 export function withCommas(n: number): string {
@@ -36,31 +38,32 @@ export function renderTable(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-export interface StageRow {
-  stage: number;
-  width: number;
-  depth: number;
-  stride: number;
-  group_w?: number;
-  bot_mul?: number;
-  se_r?: number;
-}
+export type StageRow = { stage: number; type: string; width: number; depth: number; stride: number } & Record<string, ParamValue>;
 
-/** One row per stage: width, depth, stride and the block parameters of its blocks. */
+/** One row per stage: width, depth, stride and the parameters of its first block. */
 export function stageRows(spec: ModelSpec): StageRow[] {
-  return stageSummaries(spec).map((s) => {
-    const row: StageRow = { stage: s.stage + 1, width: s.width, depth: s.depth, stride: s.stride };
-    for (const k of ['group_w', 'bot_mul', 'se_r'] as const) if (typeof s.params[k] === 'number') row[k] = s.params[k] as number;
-    return row;
-  });
+  return stageSummaries(spec).map((s) => ({ ...s.params, stage: s.stage + 1, type: s.type, width: s.width, depth: s.depth, stride: s.stride }));
 }
 
-/** The stage table of a spec, with '-' for parameters its block type does not take. */
+/** The stage table of a spec: a column per block parameter any stage has ('-' where a stage's type lacks it). */
 export function stageTable(spec: ModelSpec): string[] {
-  const rows = stageRows(spec);
-  const show = (v: number | undefined) => (v === undefined ? '-' : String(v));
+  const stages = stageSummaries(spec);
+  const keys = [...new Set(stages.flatMap((s) => Object.keys(s.params)))];
+  const multipleTypes = new Set(stages.map((s) => s.type)).size > 1;
+  // pycls's s1, s2, ... go without saying; other labels (streams, branches) are shown.
+  const labels = stages.some((s) => s.label !== `s${s.stage + 1}`);
+  const header = ['stage', ...(labels ? ['label'] : []), ...(multipleTypes ? ['type'] : []), 'width', 'depth', 'stride', ...keys];
+  const show = (v: ParamValue | undefined) => (v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));
   return renderTable(
-    ['stage', 'width', 'depth', 'stride', 'group_w', 'bot_mul', 'se_r'],
-    rows.map((r) => [String(r.stage), String(r.width), String(r.depth), String(r.stride), show(r.group_w), show(r.bot_mul), show(r.se_r)]),
+    header,
+    stages.map((s) => [
+      String(s.stage + 1),
+      ...(labels ? [s.label] : []),
+      ...(multipleTypes ? [s.type] : []),
+      String(s.width),
+      String(s.depth),
+      String(s.stride),
+      ...keys.map((k) => show(s.params[k])),
+    ]),
   );
 }

@@ -7,8 +7,9 @@
  * so it allocates only its result arrays.
  */
 import { lcm, roundHalfEven } from '../util/round.js';
-import { BLOCK_TYPES } from './blocks.js';
+import { nodeType } from './registry.js';
 import { type NetworkConfig, SpecError, buildAnyNetSpec, stageStrides } from './build.js';
+import type { ParamValue } from './params.js';
 import type { ModelSpec } from './spec.js';
 
 /** Width quantum of RegNet: per-block widths are rounded to multiples of 8. */
@@ -169,14 +170,17 @@ export function regnetStages(p: RegnetParams, q = REGNET_Q): RegnetStages {
 
 /**
  * The ModelSpec of a RegNet: regnetStages, then the network's stem, block type, strides and head.
- * Block-type parameters the block does not take (e.g. group_w for res_basic_block) are left out.
- * `st` may be passed when the caller already has regnetStages(p).
+ * Block-type parameters the block does not take (e.g. group_w for res_basic_block) are left out;
+ * `extra` sets other parameters of every block (act, ...). `st` may be passed when the caller
+ * already has regnetStages(p).
  */
-export function regnetSpec(p: RegnetParams, network: NetworkConfig, st: RegnetStages = regnetStages(p)): ModelSpec {
-  const taken = BLOCK_TYPES[network.blockType]?.params ?? {};
-  const params: Record<string, number[]> = {};
+export function regnetSpec(p: RegnetParams, network: NetworkConfig, st: RegnetStages = regnetStages(p), extra: Record<string, ParamValue> = {}): ModelSpec {
+  const taken = nodeType(network.blockType)?.params ?? {};
+  const n = st.numStages;
+  const params: Record<string, ParamValue[]> = {};
   if (taken.bot_mul) params.bot_mul = st.bs;
   if (taken.group_w) params.group_w = st.gs;
-  if (taken.se_r) params.se_r = new Array<number>(st.numStages).fill(p.se_r ?? 0);
-  return buildAnyNetSpec({ depths: st.ds, widths: st.ws, strides: stageStrides(st.numStages, network), params }, network);
+  if (taken.se_r) params.se_r = new Array<number>(n).fill(p.se_r ?? 0);
+  for (const [k, v] of Object.entries(extra)) params[k] = new Array<ParamValue>(n).fill(v);
+  return buildAnyNetSpec({ depths: st.ds, widths: st.ws, strides: stageStrides(n, network), params }, network);
 }

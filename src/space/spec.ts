@@ -1,43 +1,28 @@
 /**
- * The model spec: the one JSON contract between the rooms of dse.
+ * The model spec, version 2: the one JSON contract between the rooms of dse. The sampler writes it,
+ * the store keeps it, the counter costs it and both engines build it.
  *
- * A spec is plain, JSON-serializable data. It says exactly which network to build: the input, a stem,
- * a flat list of blocks (each naming its block type from the registry and carrying that type's own
- * parameters) and a head. The sampler produces specs, the store keeps them, both engines build them
- * and the complexity counter costs them; none of them needs anything else.
+ * A network is a list of nodes in topological order. Each node names a registered type
+ * (src/space/registry.ts), carries that type's own `params`, and takes its `inputs` from earlier
+ * nodes by id ("input" is the network input; the default is the previous node, so a chain needs no
+ * inputs at all). `output` names the node whose result is the logits (default: the last). Shapes are
+ * never stored: the registry derives every node's channels and resolution from the input.
  *
- * Blocks are a flat list rather than nested stages so that a block family with other parameters
- * (MBConv, ShuffleNet units, ...) only adds a registry entry. `stage` records which stage a block
- * belongs to, for analysis and for display.
+ *   { "version": 2, "input": { "channels": 3, "resolution": 32 },
+ *     "nodes": [
+ *       { "id": "stem", "type": "res_stem_cifar", "params": { "w_out": 16 } },
+ *       { "id": "s1.b1", "type": "res_bottleneck_block", "stage": "s1", "params": { "w_out": 24, "stride": 2, "group_w": 8 } },
+ *       { "id": "head", "type": "anynet_head", "params": { "num_classes": 10 } } ] }
+ *
+ * Ids are pycls's module names where pycls has them (stem, s1.b1, head), and the ops inside a node are
+ * named below it (s1.b1.f.a). `stage` labels the blocks of one stage for analysis.
+ *
+ * Version 1 specs (a stem, a flat block list with w_in/w_out, a head) upgrade mechanically
+ * (upgradeSpec), so every database written by dse 0.1 keeps working.
  */
+import type { ParamValue } from './params.js';
 
-export const SPEC_VERSION = 1;
-
-export type StemType = 'simple_stem_in' | 'res_stem_in' | 'res_stem_cifar';
-
-export interface StemSpec {
-  type: StemType;
-  /** Output channels of the stem. */
-  w_out: number;
-}
-
-/** The parameters every block carries; each block type adds its own on top (see BlockType.params). */
-export interface BlockSpec {
-  type: string;
-  w_in: number;
-  w_out: number;
-  stride: number;
-  /** Index of the stage this block belongs to (0-based). */
-  stage: number;
-  /** Block-type parameters, e.g. bot_mul, group_w, se_r for res_bottleneck_block. */
-  [param: string]: number | string;
-}
-
-export interface HeadSpec {
-  num_classes: number;
-  /** Width of an optional 1x1 conv + BN + ReLU before pooling (pycls AnyHead); 0 for none. */
-  head_w: number;
-}
+export const SPEC_VERSION = 2;
 
 export interface InputSpec {
   channels: number;
@@ -45,47 +30,58 @@ export interface InputSpec {
   resolution: number;
 }
 
+export interface NodeSpec {
+  id: string;
+  type: string;
+  params?: Record<string, ParamValue>;
+  /** Ids of the nodes feeding this one, or "input"; default: the previous node (the input for the first). */
+  inputs?: string[];
+  /** Stage (or stream) label for analysis, e.g. "s1". */
+  stage?: string;
+}
+
 export interface ModelSpec {
   version: number;
   input: InputSpec;
-  stem: StemSpec;
-  blocks: BlockSpec[];
-  head: HeadSpec;
+  nodes: NodeSpec[];
+  /** Id of the output node; default: the last node. */
+  output?: string;
 }
 
-/** Per-stage view of a spec: widths, depths, strides and the per-block parameters of each stage's first block. */
-export interface StageSummary {
-  stage: number;
-  type: string;
-  width: number;
-  depth: number;
-  stride: number;
-  params: Record<string, number | string>;
+// ---------------------------------------------------------------- version 1
+
+export interface SpecV1 {
+  version: 1;
+  input: InputSpec;
+  stem: { type: string; w_out: number };
+  blocks: Array<{ type: string; w_in: number; w_out: number; stride: number; stage: number; [param: string]: number | string }>;
+  head: { num_classes: number; head_w: number };
 }
 
-const BLOCK_COMMON_KEYS = new Set(['type', 'w_in', 'w_out', 'stride', 'stage']);
+export class SpecUpgradeError extends Error {}
 
-/** The block-type parameters of a block (everything but the common keys). */
-export function blockParams(block: BlockSpec): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const [k, v] of Object.entries(block)) if (!BLOCK_COMMON_KEYS.has(k)) out[k] = v;
-  return out;
-}
-
-export function stageSummaries(spec: ModelSpec): StageSummary[] {
-  const stages: StageSummary[] = [];
-  for (const b of spec.blocks) {
-    const last = stages[stages.length - 1];
-    if (last && last.stage === b.stage) {
-      last.depth += 1;
-      continue;
+/** A v1 spec as v2: stem, s{k}.b{j} blocks labelled s{k}, and an anynet_head; anything v2 is returned as it is. */
+export function upgradeSpec(spec: unknown): ModelSpec {
+  const s = spec as Partial<SpecV1> & { version?: unknown };
+  if (!s || typeof s !== 'object' || s.version !== 1) return spec as ModelSpec;
+  if (!s.stem || !Array.isArray(s.blocks) || !s.head || !s.input) throw new SpecUpgradeError('a version 1 spec needs input, stem, blocks and head');
+  const nodes: NodeSpec[] = [{ id: 'stem', type: s.stem.type, params: { w_out: s.stem.w_out } }];
+  let stageLabel = '';
+  let stageCount = 0;
+  let lastStage: number | null = null;
+  let inStage = 0;
+  let wIn = s.stem.w_out;
+  s.blocks.forEach((b, i) => {
+    if (b.w_in !== wIn) throw new SpecUpgradeError(`blocks[${i}].w_in is ${b.w_in} but the previous layer outputs ${wIn}`);
+    if (b.stage !== lastStage) {
+      lastStage = b.stage;
+      stageLabel = `s${++stageCount}`;
+      inStage = 0;
     }
-    stages.push({ stage: b.stage, type: b.type, width: b.w_out, depth: 1, stride: b.stride, params: blockParams(b) });
-  }
-  return stages;
-}
-
-/** Per-block output widths, the quantity the RegNet width rule is fitted to. */
-export function blockWidths(spec: ModelSpec): number[] {
-  return spec.blocks.map((b) => b.w_out);
+    const { type, w_in: _wIn, w_out, stride, stage: _stage, ...rest } = b;
+    nodes.push({ id: `${stageLabel}.b${++inStage}`, type, stage: stageLabel, params: { w_out, stride, ...rest } });
+    wIn = w_out;
+  });
+  nodes.push({ id: 'head', type: 'anynet_head', params: { num_classes: s.head.num_classes, head_w: s.head.head_w } });
+  return { version: SPEC_VERSION, input: { channels: s.input.channels, resolution: s.input.resolution }, nodes };
 }

@@ -2,51 +2,68 @@
  * Complexity of a network given as stage lists, without building its spec: the sampler's hot path.
  *
  * All blocks of a stage after the first have the same input width, stride 1 and the same
- * resolution, so they cost the same: each stage is costed with two calls into the block registry
- * (the first block, then one later block times depth-1). The formulas stay in blocks.ts; a test
+ * resolution, so they cost the same: each stage is costed with two calls into the registry (the
+ * first block, then one later block times depth-1). The structure stays in the node types; a test
  * checks this against complexity(spec) on random networks.
  */
-import { type Complexity, blockCx, headCx, stemCx } from './blocks.js';
-import { emptyCx } from './layers.js';
-import type { BlockSpec, HeadSpec, InputSpec, StemSpec } from './spec.js';
+import { type Complexity, nodeCost } from './graph.js';
+import type { Shape } from './ops.js';
+import type { ParamValue } from './params.js';
+import { type AnyNodeType, nodeType } from './registry.js';
+import type { InputSpec } from './spec.js';
 
 export interface StageLayout {
   input: InputSpec;
-  stem: StemSpec;
+  stem: { type: string; w_out: number };
   blockType: string;
-  head: HeadSpec;
+  head: { num_classes: number; head_w: number };
   depths: ArrayLike<number>;
   widths: ArrayLike<number>;
   strides: ArrayLike<number>;
-  /** Per-stage block-type parameters (only those the block type takes). */
-  params: Record<string, ArrayLike<number>>;
+  /** Per-stage block-type parameters (only those the block type takes; the rest take their defaults). */
+  params: Record<string, ArrayLike<ParamValue>>;
+}
+
+function typeOf(name: string): AnyNodeType {
+  const t = nodeType(name);
+  if (!t) throw new Error(`unknown node type ${name}`);
+  return t;
+}
+
+function defaults(t: AnyNodeType): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, d] of Object.entries(t.params)) if (d.default !== undefined) out[k] = d.default;
+  return out;
 }
 
 export function stagesComplexity(layout: StageLayout): Complexity {
-  let cx = stemCx(emptyCx(layout.input.resolution), layout.input.channels, layout.stem);
-  let wIn = layout.stem.w_out;
+  const total = { flops: 0, params: 0, acts: 0 };
+  const add = (c: Complexity, times = 1) => {
+    total.flops += times * c.flops;
+    total.params += times * c.params;
+    total.acts += times * c.acts;
+  };
+  const stem = typeOf(layout.stem.type);
+  let { shape, cost } = nodeCost(stem, { ...defaults(stem), w_out: layout.stem.w_out }, [{ c: layout.input.channels, h: layout.input.resolution, w: layout.input.resolution }]);
+  add(cost);
+  const block = typeOf(layout.blockType);
+  const base = defaults(block);
   const keys = Object.keys(layout.params);
   for (let s = 0; s < layout.depths.length; s++) {
-    const w = layout.widths[s];
-    const block: BlockSpec = { type: layout.blockType, w_in: wIn, w_out: w, stride: layout.strides[s], stage: s };
-    for (const k of keys) block[k] = layout.params[k][s];
-    const first = blockCx(cx, block);
+    const p: Record<string, ParamValue> = { ...base, w_out: layout.widths[s], stride: layout.strides[s] };
+    for (const k of keys) p[k] = layout.params[k][s];
+    const first = nodeCost(block, p, [shape]);
+    add(first.cost);
+    shape = first.shape;
     const d = layout.depths[s];
     if (d > 1) {
-      block.w_in = w;
-      block.stride = 1;
-      const next = blockCx(first, block);
-      const n = d - 1;
-      cx = {
-        h: next.h,
-        w: next.w,
-        flops: first.flops + n * (next.flops - first.flops),
-        params: first.params + n * (next.params - first.params),
-        acts: first.acts + n * (next.acts - first.acts),
-      };
-    } else cx = first;
-    wIn = w;
+      p.stride = 1;
+      const next = nodeCost(block, p, [shape]);
+      add(next.cost, d - 1);
+      shape = next.shape as Shape;
+    }
   }
-  cx = headCx(cx, wIn, layout.head);
-  return { flops: cx.flops, params: cx.params, acts: cx.acts };
+  const head = typeOf('anynet_head');
+  add(nodeCost(head, { ...defaults(head), ...layout.head }, [shape]).cost);
+  return total;
 }

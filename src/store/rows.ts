@@ -2,8 +2,7 @@
  * Conversions between store records and table rows: the columns a sampled model is spread into, and
  * the records read back.
  */
-import { stageSummaries } from '../space/spec.js';
-import type { ModelSpec } from '../space/spec.js';
+import { type ModelSpec, type ParamValue, STRUCTURAL_BLOCK_PARAMS, analyzed, blockCount, stageSummaries, upgradeSpec } from '../space/index.js';
 import type { EpochMetrics } from '../workers/engine.js';
 import type { NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from './types.js';
 
@@ -12,47 +11,24 @@ export interface TrialColumns {
   sample: string;
   depth: number;
   num_stages: number;
-  w0: number | null;
-  wa: number | null;
-  wm: number | null;
-  group_w: number | null;
-  bot_mul: number | null;
-  se_r: number | null;
   ws: string;
   ds: string;
-  gs: string | null;
-  bs: string | null;
   spec: string;
   flops: number;
   params: number;
   acts: number;
 }
 
-/** The queryable columns of a sampled model: RegNet scalars from its parameters, per-stage lists from its spec. */
+/** The columns of a sampled model: its stage structure, spec and complexity. */
 export function trialColumns(t: NewTrial): TrialColumns {
   const stages = stageSummaries(t.spec);
-  const perStage = (key: string): number[] | null => {
-    const values = stages.map((s) => s.params[key]);
-    return values.every((v) => typeof v === 'number') ? (values as number[]) : null;
-  };
-  const gs = perStage('group_w');
-  const bs = perStage('bot_mul');
-  const ses = perStage('se_r');
   return {
     idx: t.index,
     sample: JSON.stringify(t.params),
-    depth: t.spec.blocks.length,
+    depth: blockCount(t.spec),
     num_stages: stages.length,
-    w0: scalar(t.params, 'w0'),
-    wa: scalar(t.params, 'wa'),
-    wm: scalar(t.params, 'wm'),
-    group_w: scalar(t.params, 'group_w') ?? common(gs),
-    bot_mul: scalar(t.params, 'bot_mul') ?? common(bs),
-    se_r: scalar(t.params, 'se_r') ?? common(ses),
     ws: JSON.stringify(stages.map((s) => s.width)),
     ds: JSON.stringify(stages.map((s) => s.depth)),
-    gs: gs && JSON.stringify(gs),
-    bs: bs && JSON.stringify(bs),
     spec: JSON.stringify(t.spec),
     flops: t.cx.flops,
     params: t.cx.params,
@@ -60,15 +36,42 @@ export function trialColumns(t: NewTrial): TrialColumns {
   };
 }
 
-function scalar(params: Record<string, unknown>, key: string): number | null {
-  const v = params[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+/** A parameter's value as trial_values keeps it. */
+export interface ValueRow {
+  name: string;
+  value: number | string;
+  json: 0 | 1;
 }
 
-/** The value every stage shares, or null. */
-function common(values: number[] | null): number | null {
-  if (!values || values.length === 0) return null;
-  return values.every((v) => v === values[0]) ? values[0] : null;
+/**
+ * The parameter values of a sampled model, one per name: every sampled or fixed parameter (and the
+ * sampler's per-stage lists), then every block parameter that all of the network's blocks share.
+ * This is what makes any family's parameters queryable and plottable by name.
+ */
+export function trialValues(t: Pick<NewTrial, 'params' | 'spec'>): ValueRow[] {
+  const values = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(t.params)) if (v !== null && v !== undefined) values.set(k, v);
+  const blocks = analyzed(t.spec).nodes.filter((n) => n.type.kind === 'block');
+  const names = new Set(blocks.flatMap((b) => Object.keys(b.params)));
+  for (const name of names) {
+    if (values.has(name) || STRUCTURAL_BLOCK_PARAMS.has(name)) continue;
+    const first = JSON.stringify(blocks[0].params[name]);
+    if (blocks.every((b) => b.params[name] !== undefined && JSON.stringify(b.params[name]) === first)) values.set(name, blocks[0].params[name]);
+  }
+  return [...values].map(([name, v]) => encodeValue(name, v as ParamValue | ParamValue[]));
+}
+
+function encodeValue(name: string, v: ParamValue | ParamValue[]): ValueRow {
+  if (Array.isArray(v)) return { name, value: JSON.stringify(v), json: 1 };
+  if (typeof v === 'boolean') return { name, value: v ? 1 : 0, json: 0 };
+  return { name, value: v, json: 0 };
+}
+
+/** trial_values rows back as values (lists parsed). */
+export function decodeValues(rows: ValueRow[]): Record<string, ParamValue | ParamValue[]> {
+  const out: Record<string, ParamValue | ParamValue[]> = {};
+  for (const r of rows) out[r.name] = r.json ? JSON.parse(r.value as string) : r.value;
+  return out;
 }
 
 export interface SweepRow {
@@ -125,13 +128,15 @@ export interface TrialRow extends TrialColumns {
   fit_err: number | null;
 }
 
-export function trialRecord(row: TrialRow, epochs: EpochMetrics[]): TrialRecord {
-  const spec = JSON.parse(row.spec) as ModelSpec;
+export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Record<string, ParamValue | ParamValue[]>): TrialRecord {
+  // Specs written by dse 0.1 are version 1; everything downstream reads version 2.
+  const spec = upgradeSpec(JSON.parse(row.spec)) as ModelSpec;
   return {
     id: row.id,
     sweep: row.sweep,
     index: row.idx,
     params: JSON.parse(row.sample),
+    values,
     spec,
     cx: { flops: row.flops, params: row.params, acts: row.acts },
     status: row.status,

@@ -21,7 +21,9 @@ import Database from 'better-sqlite3';
 import { UserError } from '../util/errors.js';
 import type { EpochMetrics, TrainResult } from '../workers/engine.js';
 import { loadMigrations, migrate, schemaVersion } from './migrate.js';
-import { type EpochRow, type SweepRow, type TrialRow, epochMetrics, sweepRecord, trialColumns, trialRecord } from './rows.js';
+import { upgradeSpec } from '../space/index.js';
+import { type EpochRow, type SweepRow, type TrialRow, type ValueRow, decodeValues, epochMetrics, sweepRecord, trialColumns, trialRecord, trialValues } from './rows.js';
+import { syncTrialsView } from './view.js';
 import type {
   NewSweep,
   NewTrial,
@@ -54,6 +56,7 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
     if (readonly || !opts.create) throw new UserError(`${path}: no such database (a sweep creates it: \`dse run <experiment.yaml>\`; or pass --db)`);
     createDatabase(path);
   }
+  if (readonly) upgradeForReading(path);
   let db: Database.Database | undefined;
   let version: number;
   try {
@@ -63,7 +66,10 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      if (!foreignSchema(db)) migrate(db);
+      if (!foreignSchema(db)) {
+        migrate(db);
+        syncTrialsView(db);
+      }
     }
     version = schemaVersion(db);
   } catch (e) {
@@ -75,9 +81,32 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
     db.close();
     if (version === 0) throw new UserError(`${path}: not a dse database (no dse schema in it)`);
     if (version > expected) throw new UserError(`${path}: written by a newer dse (schema version ${version}, this dse knows ${expected}); upgrade dse`);
-    throw new UserError(`${path}: schema version ${version} is older than this dse's ${expected}; run \`dse run\` on it once (it migrates), then read it`);
+    throw new UserError(`${path}: schema version ${version} is older than this dse's ${expected} and cannot be migrated here (no write access); copy it somewhere writable and read the copy`);
   }
   return new Store(db, path, readonly);
+}
+
+/**
+ * A reader of a database written by an older dse migrates it first (a short write transaction, as
+ * `dse run` would do), so every read command works on old databases; without write access it reads
+ * nothing and says so.
+ */
+function upgradeForReading(path: string): void {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const version = schemaVersion(db);
+    if (version === 0 || version >= loadMigrations().length) return;
+  } catch {
+    return; // openStore reports what is wrong with the file
+  } finally {
+    db?.close();
+  }
+  try {
+    openStore(path).close();
+  } catch {
+    // no write access: openStore's read-only open explains
+  }
 }
 
 export class Store {
@@ -137,10 +166,15 @@ export class Store {
 
   private insertTrials(sweepId: number, trials: NewTrial[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, w0, wa, wm, group_w, bot_mul, se_r, ws, ds, gs, bs, spec, flops, params, acts)
-       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @w0, @wa, @wm, @group_w, @bot_mul, @se_r, @ws, @ds, @gs, @bs, @spec, @flops, @params, @acts)`,
+      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, ws, ds, spec, flops, params, acts)
+       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @ws, @ds, @spec, @flops, @params, @acts)`,
     );
-    for (const t of trials) insert.run({ sweep_id: sweepId, ...trialColumns(t) });
+    const insertValue = this.db.prepare('INSERT INTO trial_values (trial_id, name, value, json) VALUES (?, ?, ?, ?)');
+    for (const t of trials) {
+      const id = insert.run({ sweep_id: sweepId, ...trialColumns(t) }).lastInsertRowid;
+      for (const v of trialValues(t)) insertValue.run(id, v.name, v.value, v.json);
+    }
+    syncTrialsView(this.db);
   }
 
   /** Replaces a sweep's stored config (continuing under a changed experiment file, --force-config). */
@@ -232,7 +266,7 @@ export class Store {
          ORDER BY idx`,
       )
       .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number }[];
-    return rows.map((r) => ({ id: r.id, index: r.idx, spec: JSON.parse(r.spec), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures }));
+    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures }));
   }
 
   /** Records that a training of the trial started; returns its attempt number (1-based). */
@@ -338,7 +372,16 @@ export class Store {
       list.push(epochMetrics(e));
       epochs.set(e.trial_id, list);
     }
-    return rows.map((r) => trialRecord(r, epochs.get(r.id) ?? []));
+    const values = new Map<number, ValueRow[]>();
+    const valueRows = this.db
+      .prepare('SELECT v.trial_id, v.name, v.value, v.json FROM trial_values v JOIN trials t ON t.id = v.trial_id WHERE t.sweep_id = ? ORDER BY v.trial_id')
+      .all(record.id) as (ValueRow & { trial_id: number })[];
+    for (const v of valueRows) {
+      const list = values.get(v.trial_id) ?? [];
+      list.push(v);
+      values.set(v.trial_id, list);
+    }
+    return rows.map((r) => trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? [])));
   }
 
   counts(sweep: string): TrialCounts {

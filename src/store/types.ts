@@ -2,8 +2,7 @@
  * What the store hands to the rest of dse (analysis, the CLI). The SQLite schema itself lives in
  * db/migrations/*.sql and is documented in the README.
  */
-import type { Complexity } from '../space/blocks.js';
-import type { ModelSpec } from '../space/spec.js';
+import type { Complexity, ModelSpec, ParamValue } from '../space/index.js';
 import type { EpochMetrics } from '../workers/engine.js';
 
 export type TrialState = 'pending' | 'running' | 'done' | 'failed' | 'interrupted';
@@ -34,6 +33,11 @@ export interface TrialRecord {
   index: number;
   /** The sampled design-space parameters (e.g. depth, w0, wa, wm, group_w, or per-stage ds/ws/bs/gs). */
   params: Record<string, unknown>;
+  /**
+   * Every parameter by name, as trial_values holds it: the sampled and fixed ones, and the block
+   * parameters all blocks share (act, se_r, ...). Optional so hand-built records may leave it out.
+   */
+  values?: Record<string, ParamValue | ParamValue[]>;
   spec: ModelSpec;
   cx: Complexity;
   status: TrialState;

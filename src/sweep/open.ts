@@ -10,6 +10,7 @@ import { configHash, describeChanges, identityChanges, stableJson } from '../exp
 import type { ExperimentConfig } from '../experiment/schema.js';
 import { openStore, type Store } from '../store/index.js';
 import type { SweepRecord } from '../store/types.js';
+import { canonicalSpec } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { sampleTrials } from './sample.js';
 
@@ -63,7 +64,9 @@ function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, con
   if (exp.n > storedN) {
     const sample = sampleTrials(exp, exp.n);
     const stored = store.readTrials(exp.name);
-    const mismatch = stored.find((t) => t.index < exp.n && stableJson(t.spec) !== stableJson(sample.trials[t.index]?.spec));
+    // Canonical forms: a spec stored by dse 0.1 (version 1, defaults implied) equals its version 2 twin.
+    const same = (a: unknown, b: unknown) => b !== undefined && stableJson(canonicalSpec(a)) === stableJson(canonicalSpec(b));
+    const mismatch = stored.find((t) => t.index < exp.n && !same(t.spec, sample.trials[t.index]?.spec));
     if (mismatch) {
       throw new UserError(
         `sweep ${exp.name}: n can grow (${storedN} -> ${exp.n}) only when the first ${storedN} samples stay the same, ` +

@@ -3,7 +3,10 @@
  * nothing of sweeps. Both engines (torch: a persistent Python process per slot; tfjs: a piscina
  * worker thread) implement it, and the pool schedules trials over slots of either kind.
  */
-import type { ModelSpec } from '../space/spec.js';
+import type { DatasetRef } from '../models/data/types.js';
+import type { ModelSpec } from '../space/index.js';
+
+export type { DatasetRef } from '../models/data/types.js';
 
 export type EngineName = 'torch' | 'tfjs';
 
@@ -53,19 +56,6 @@ export function learningRate(recipe: Recipe, epoch: number): number {
     value *= recipe.warmup_factor * (1 - alpha) + alpha;
   }
   return value;
-}
-
-/** Where the engine finds the prepared dataset: a tensor file written by src/models/data (see tensorFile.ts). */
-export interface DatasetRef {
-  name: string;
-  /** Path of the prepared dataset file (uint8 images + labels + header). */
-  path: string;
-  num_classes: number;
-  channels: number;
-  resolution: number;
-  /** Per-channel mean and std of the training subset, on the 0..1 scale. */
-  mean: number[];
-  std: number[];
 }
 
 export interface TrainRequest {

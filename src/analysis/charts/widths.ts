@@ -3,7 +3,7 @@
  * marked, and the fitted width rule drawn over them (its quantized widths and the line u_j).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { generateRegnet } from '../../space/regnet.js';
+import { generateRegnet } from '../../space/index.js';
 import type { WidthFit } from '../widthFit.js';
 import { figure, fmt } from './theme.js';
 

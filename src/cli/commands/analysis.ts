@@ -11,7 +11,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { parseQuantity } from '../../sampler/index.js';
 import { openStore } from '../../store/index.js';
 import { openStoreForSweep } from '../../store/locate.js';
-import { blockWidths } from '../../space/spec.js';
+import { blockWidths } from '../../space/index.js';
 import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';

@@ -1,55 +1,96 @@
 /**
- * `dse cx`: one model's stages and exact complexity (pycls counting), from flags.
+ * `dse cx`: one model's stages and exact complexity (pycls counting), from flags or a spec file.
  *
  *   dse cx --depth 13 --w0 24 --wa 36.44 --wm 2.49 --group-width 8          (RegNetX-200MF)
  *   dse cx --model anynet --depths 9,9,9 --widths 16,32,64 --strides 1,2,2 \
  *          --block res_basic_block --stem res_stem_cifar --stem-w 16 --resolution 32 --classes 10
+ *   dse cx --spec two-stream.json --nodes                                     (any v2 spec)
  */
-import type { Command } from 'commander';
-import { complexity } from '../../space/blocks.js';
-import { complexityLines, stageRows, stageTable } from '../../space/format.js';
+import { Command } from 'commander';
+import { type ModelSpec, type ResolvedNode, analyzeSpec, complexityLines, fmt, outputClasses, renderTable, shortCount, stageRows, stageTable } from '../../space/index.js';
+import { UserError } from '../../util/errors.js';
 import { type ModelFromOptions, type ModelOptionValues, addModelOptions, modelFromOptions } from '../modelOptions.js';
+import { readSpecFile } from '../specFile.js';
 
 interface CxOptions extends ModelOptionValues {
   json?: boolean;
+  spec?: string;
+  nodes?: boolean;
 }
+
+/** Attribute names of the model flags (other than --model, which has a default). */
+const MODEL_FLAGS = addModelOptions(new Command()).options.filter((o) => o.long !== '--model').map((o) => ({ key: o.attributeName(), flag: o.long! }));
+
+/** A model to cost: from flags, or a spec file (kind 'spec'). */
+type CxModel = ModelFromOptions | { kind: 'spec'; spec: ModelSpec; source: string };
 
 export function registerCx(program: Command): void {
   const cmd = program
     .command('cx')
-    .description('print a model\'s stage widths, depths, group widths and its flops/params/acts (pycls counting)')
-    .option('--json', 'print JSON (stages, complexity, the full model spec)');
+    .description('print a model\'s stages and its flops/params/acts (pycls counting), from flags or a spec file')
+    .option('--spec <file>', 'a model spec JSON file (version 1 or 2, or JSON with a "spec" field such as `dse cx --json`), instead of model flags')
+    .option('--nodes', 'also list every node: type, output shape, flops, params, acts')
+    .option('--json', 'print JSON (stages, complexity, nodes, the full model spec)');
   addModelOptions(cmd).action((opts: CxOptions) => {
-    const model = modelFromOptions(opts);
-    process.stdout.write(opts.json ? `${JSON.stringify(cxJson(model), null, 2)}\n` : `${cxText(model).join('\n')}\n`);
+    const model = cxModel(opts);
+    process.stdout.write(opts.json ? `${JSON.stringify(cxJson(model), null, 2)}\n` : `${cxText(model, opts.nodes ?? false).join('\n')}\n`);
   });
 }
 
-export function cxJson(model: ModelFromOptions): object {
+function cxModel(opts: CxOptions): CxModel {
+  if (opts.spec === undefined) return modelFromOptions(opts);
+  const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
+  if (given.length) throw new UserError(`${given[0].flag}: give either --spec or model flags, not both`);
+  return { kind: 'spec', spec: readSpecFile(opts.spec), source: opts.spec };
+}
+
+export function cxJson(model: CxModel): object {
+  const a = analyzeSpec(model.spec);
   const out: Record<string, unknown> = { model: model.kind };
-  if (model.regnet) {
+  if ('regnet' in model && model.regnet) {
     const { params, stages } = model.regnet;
     out.regnet = { ...params, num_stages: stages.numStages, total_stages: stages.totalStages, block_widths: stages.widthsAll };
   }
   out.stages = stageRows(model.spec);
-  out.complexity = complexity(model.spec);
+  out.complexity = a.cost;
+  out.nodes = a.nodes.map((n) => ({ id: n.spec.id, type: n.type.name, shape: [n.shape.c, n.shape.h, n.shape.w], ...n.cost }));
   out.spec = model.spec;
   return out;
 }
 
-export function cxText(model: ModelFromOptions): string[] {
+/** "simple_stem_in w=32, res_bottleneck_block": stems with their widths, then the block types. */
+function partsLine(nodes: ResolvedNode[]): string {
+  const stems = nodes.filter((n) => n.type.kind === 'stem').map((n) => `${n.type.name} w=${n.shape.c}`);
+  const blocks = [...new Set(nodes.filter((n) => n.type.kind === 'block').map((n) => n.type.name))];
+  const others = [...new Set(nodes.filter((n) => n.type.kind === 'op').map((n) => n.type.name))];
+  return [...stems, ...blocks, ...(others.length ? [`ops: ${others.join(', ')}`] : [])].join(', ') || 'no blocks';
+}
+
+function headWidth(nodes: ResolvedNode[]): string {
+  const w = nodes.find((n) => n.type.kind === 'head')?.params.head_w;
+  return typeof w === 'number' && w > 0 ? `, head w=${w}` : '';
+}
+
+export function cxText(model: CxModel, withNodes = false): string[] {
   const { spec } = model;
+  const a = analyzeSpec(spec);
   const lines: string[] = [];
-  if (model.regnet) {
+  if ('regnet' in model && model.regnet) {
     const p = model.regnet.params;
     lines.push(`RegNet d=${p.depth} w0=${p.w0} wa=${p.wa} wm=${p.wm} g=${p.group_w} b=${p.bot_mul ?? 1}${p.se_r ? ` se=${p.se_r}` : ''}`);
+  } else if (model.kind === 'anynet') {
+    lines.push(`AnyNet with ${stageRows(spec).length} stages`);
   } else {
-    lines.push(`AnyNet with ${spec.blocks.length ? spec.blocks[spec.blocks.length - 1].stage + 1 : 0} stages`);
+    lines.push(`spec ${(model as { source: string }).source}: ${spec.nodes.length} nodes`);
   }
-  const blockType = spec.blocks[0]?.type ?? '-';
-  lines.push(`${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${spec.stem.type} w=${spec.stem.w_out}, ${blockType}, ${spec.head.num_classes} classes${spec.head.head_w ? `, head w=${spec.head.head_w}` : ''}`);
-  lines.push('', ...stageTable(spec), '', ...complexityLines(complexity(spec)));
-  const st = model.regnet?.stages;
+  lines.push(`${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${partsLine(a.nodes)}, ${outputClasses(spec)} classes${headWidth(a.nodes)}`);
+  const stages = stageTable(spec);
+  if (stages.length > 1) lines.push('', ...stages);
+  if (withNodes) {
+    lines.push('', ...renderTable(['node', 'type', 'output', 'flops', 'params', 'acts'], a.nodes.map((n) => [n.spec.id, n.type.name, fmt(n.shape), shortCount(n.cost.flops), shortCount(n.cost.params), shortCount(n.cost.acts)])));
+  }
+  lines.push('', ...complexityLines(a.cost));
+  const st = 'regnet' in model ? model.regnet?.stages : undefined;
   if (st && st.numStages !== st.totalStages) {
     lines.push('', `note: the quantization skips a level (${st.numStages} stages of ${st.totalStages}); pycls's RegNet sampler rejects such models`);
   }

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Store, openStore, runnerAlive } from '../../store/index.js';
 import { databasesToList, openSingleStore, openStoreForSweep } from '../../store/locate.js';
-import { DEFAULT_TABLE_COLUMNS, JSON_COLUMNS, type QueryResult, VIEW_COLUMNS, queryTrials, querySql } from '../../store/query.js';
+import { type QueryResult, defaultTableColumns, queryTrials, querySql } from '../../store/query.js';
+import { CORE_COLUMNS, PARAMETER_COLUMNS_DOC } from '../../store/view.js';
 import type { SweepSummary } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { formatDuration, formatError } from '../progress.js';
@@ -48,10 +49,10 @@ export function registerQuery(program: Command): void {
     .option('--where <expr>', 'SQL condition, e.g. "flops < 4e8 AND status = \'done\'"')
     .option('--order <columns>', 'sort by columns, e.g. error, -flops, "params desc"', 'error')
     .option('--limit <n>', 'at most n rows')
-    .option('--columns <list>', `comma-separated columns (default for tables: ${DEFAULT_TABLE_COLUMNS.join(',')})`)
+    .option('--columns <list>', 'comma-separated columns (default for tables: sweep, idx, status, error, flops, params, depth, the sampled parameters, num_stages, seconds)')
     .option('--format <format>', 'table | json | csv', 'table')
     .option('--sql <statement>', 'run your own SELECT instead (views: trials_view; tables: sweeps, trials, epochs, trainings)')
-    .addHelpText('after', `\ntrials_view columns:\n${Object.entries(VIEW_COLUMNS).map(([k, v]) => `  ${k.padEnd(12)} ${v}`).join('\n')}`)
+    .addHelpText('after', `\ntrials_view columns:\n${Object.entries(CORE_COLUMNS).map(([k, v]) => `  ${k.padEnd(12)} ${v.doc}`).join('\n')}\n  ${PARAMETER_COLUMNS_DOC}`)
     .action((flags: { db?: string; sweep?: string; where?: string; order: string; limit?: string; columns?: string; format: string; sql?: string }) => {
       const format = formatFlag(flags.format, ['table', 'json', 'csv']);
       const store = flags.sweep ? openStoreForSweep(flags.sweep, flags.db) : openSingleStore(flags.db);
@@ -60,7 +61,7 @@ export function registerQuery(program: Command): void {
           if (flags.where || flags.columns || flags.sweep || flags.limit) throw new UserError('--sql: give the whole statement; it does not combine with --sweep, --where, --columns or --limit');
           return querySql(s, flags.sql);
         }
-        const columns = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean) ?? (format === 'table' ? DEFAULT_TABLE_COLUMNS : undefined);
+        const columns = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean) ?? (format === 'table' ? defaultTableColumns(s, flags.sweep) : undefined);
         const limit = flags.limit === undefined ? undefined : positiveInt('--limit', flags.limit);
         return queryTrials(s, { sweep: flags.sweep, where: flags.where, order: flags.order, limit, columns });
       });
@@ -163,15 +164,15 @@ function statusText(s: SweepSummary): string {
 // ------------------------------------------------------------------ output formats
 
 export function render(result: QueryResult, format: Format): string {
-  if (format === 'json') return JSON.stringify(result.rows.map(parseJsonColumns), null, 2);
+  if (format === 'json') return JSON.stringify(result.rows.map((r) => parseJsonColumns(r, result.jsonColumns)), null, 2);
   if (format === 'csv') return csv(result.columns, result.rows);
   if (result.rows.length === 0) return '(no rows)';
   return table(result.columns, result.rows);
 }
 
-function parseJsonColumns(row: Record<string, unknown>): Record<string, unknown> {
+function parseJsonColumns(row: Record<string, unknown>, json: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = JSON_COLUMNS.has(k) && typeof v === 'string' ? JSON.parse(v) : v;
+  for (const [k, v] of Object.entries(row)) out[k] = json.includes(k) && typeof v === 'string' ? JSON.parse(v) : v;
   return out;
 }
 

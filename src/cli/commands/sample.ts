@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadExperiment } from '../../experiment/load.js';
-import { renderTable, shortCount } from '../../space/format.js';
+import { type ParamValue, renderTable, shortCount } from '../../space/index.js';
 import { type SampleResult, type SampledModel, type SpaceDefinition, describeStats, networkConfig, sampleModels } from '../../sampler/index.js';
 import { UserError } from '../../util/errors.js';
 import { parseNumber } from '../modelOptions.js';
@@ -52,13 +52,13 @@ export function registerSample(program: Command): void {
     });
 }
 
-/** The columns of a model listing: the sampled RegNet scalars, or the AnyNet per-stage lists. */
+/** The columns of a model listing: the sampled RegNet scalars, or the AnyNet per-stage lists and sampled block parameters. */
 function columns(space: SpaceDefinition): string[] {
   if (space.kind === 'regnet') return [...Object.keys(space.params), 'ws', 'ds'];
-  return ['ds', 'ws', 'bs', 'gs'];
+  return ['ds', 'ws', 'bs', 'gs', ...Object.keys(space.params).filter((k) => !['depth', 'width', 'bot_mul', 'group_w'].includes(k))];
 }
 
-function cell(v: number | number[] | undefined, sep: string): string {
+function cell(v: ParamValue | ParamValue[] | undefined, sep: string): string {
   if (v === undefined) return '';
   return Array.isArray(v) ? v.join(sep) : String(v);
 }

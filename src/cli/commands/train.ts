@@ -6,18 +6,15 @@
  *             --stem-w 16 --dataset synthetic --epochs 2 --engine tfjs
  *   dse train --spec model.json --dataset cifar10 --device cuda --epochs 10
  */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
-import { complexity } from '../../space/blocks.js';
-import { SpecError, validateSpec } from '../../space/build.js';
-import { complexityLines, withCommas } from '../../space/format.js';
-import type { ModelSpec } from '../../space/spec.js';
+import { type ModelSpec, blockCount, complexity, complexityLines, outputClasses, withCommas } from '../../space/index.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_RECIPE, type EngineName, type EpochMetrics, type Recipe, type TrainRequest, type TrainResult } from '../../workers/engine.js';
 import { Pool, abortOnSignals } from '../../workers/pool.js';
 import { createSlots } from '../../workers/slots.js';
 import { type ModelOptionValues, addModelOptions, parseNumber, specFromOptions } from '../modelOptions.js';
+import { readSpecFile } from '../specFile.js';
 
 interface TrainOptions extends ModelOptionValues {
   spec?: string;
@@ -73,29 +70,6 @@ function choice<T extends string>(value: string, flag: string, choices: readonly
   return value as T;
 }
 
-function readSpecFile(path: string): ModelSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`--spec: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`--spec: ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  const spec = (json && typeof json === 'object' && 'spec' in json ? (json as { spec: unknown }).spec : json) as ModelSpec;
-  try {
-    validateSpec(spec);
-  } catch (e) {
-    if (e instanceof SpecError) throw new UserError(`--spec: ${path}: ${e.message}`);
-    throw e;
-  }
-  return spec;
-}
-
 /** The model: from --spec, or from the model flags with the dataset's shape as the defaults. */
 function modelSpec(opts: TrainOptions, dataset: DatasetName): ModelSpec {
   const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
@@ -111,8 +85,9 @@ function modelSpec(opts: TrainOptions, dataset: DatasetName): ModelSpec {
 function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, seed: number): DatasetConfig {
   const shape = NATIVE_SHAPES[name];
   const synthetic = name === 'synthetic';
-  if (!synthetic && spec.head.num_classes !== shape.num_classes) {
-    throw new UserError(`${opts.spec ? '--spec' : '--classes'}: the model has ${spec.head.num_classes} classes but ${name} has ${shape.num_classes}`);
+  const classes = outputClasses(spec);
+  if (!synthetic && classes !== shape.num_classes) {
+    throw new UserError(`${opts.spec ? '--spec' : '--classes'}: the model has ${classes} classes but ${name} has ${shape.num_classes}`);
   }
   return {
     name, seed, data_dir: opts.dataDir,
@@ -121,7 +96,7 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
     resolution: synthetic || spec.input.resolution !== shape.resolution ? spec.input.resolution : undefined,
     resize: choice(opts.resize ?? 'bilinear', '--resize', ['bilinear', 'pad'] as const),
     channels: synthetic || spec.input.channels !== shape.channels ? spec.input.channels : undefined,
-    num_classes: synthetic ? spec.head.num_classes : undefined,
+    num_classes: synthetic ? classes : undefined,
   };
 }
 
@@ -190,7 +165,7 @@ async function train(opts: TrainOptions): Promise<void> {
   const out = (line: string) => {
     if (!opts.json) process.stdout.write(`${line}\n`);
   };
-  out(`model: ${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${spec.blocks.length} blocks, ${spec.head.num_classes} classes`);
+  out(`model: ${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${blockCount(spec)} blocks, ${outputClasses(spec)} classes`);
   for (const line of complexityLines(cx)) out(line);
 
   const prepared = prepareDatasetDetailed(datasetConfig(opts, datasetName, spec, seed));

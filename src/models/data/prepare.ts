@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DatasetRef } from '../../workers/engine.js';
 import { cifar10Paths } from './cifar10.js';
 import { type DatasetConfig, dataDirOf, SYNTHETIC_DEFAULTS, validateDatasetConfig } from './config.js';
 import { fashionMnistPaths } from './fashionMnist.js';
 import { loadDataset } from './load.js';
 import { readTensorFileHeader, type TensorFileHeader, writeTensorFile } from './tensorFile.js';
-import { DatasetError } from './types.js';
+import { DatasetError, type DatasetRef } from './types.js';
 
 /** Bumped whenever a loader or transform changes the bytes it produces, so old cache entries are not reused. */
 const PREPARE_VERSION = 1;

@@ -22,6 +22,19 @@ export interface ImageDataset {
   std: number[];
 }
 
+/** Where the engine finds the prepared dataset: a tensor file written by src/models/data (see tensorFile.ts). */
+export interface DatasetRef {
+  name: string;
+  /** Path of the prepared dataset file (uint8 images + labels + header). */
+  path: string;
+  num_classes: number;
+  channels: number;
+  resolution: number;
+  /** Per-channel mean and std of the training subset, on the 0..1 scale. */
+  mean: number[];
+  std: number[];
+}
+
 /** A dataset as read from its source, before normalization statistics are computed. */
 export type RawDataset = Omit<ImageDataset, 'mean' | 'std'>;
 

@@ -106,8 +106,9 @@ function gradSums(dy: tf.Tensor4D, x: tf.Tensor4D, mean: tf.Tensor1D, useKernels
  * statistics (to update running averages). `tfReductions` uses tf.sum even where dse's kernels exist
  * (to test the path other backends take).
  */
-export function batchNormTraining(onStats?: BatchStatsHook, opts: { tfReductions?: boolean } = {}) {
+export function batchNormTraining(onStats?: BatchStatsHook, opts: { tfReductions?: boolean; eps?: number } = {}) {
   const useKernels = !opts.tfReductions;
+  const eps = opts.eps ?? BN_EPS;
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, gamma, beta, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const count = x.size / x.shape[3];
@@ -115,12 +116,12 @@ export function batchNormTraining(onStats?: BatchStatsHook, opts: { tfReductions
     const [mean, variance] = batchStats(x, count, useKernels);
     onStats?.(mean, variance, count);
     save([x, gamma, mean, variance]);
-    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, eps)));
     return {
       value: tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale))),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], [xs, g, m, v]: tf.Tensor[]) => {
         const [dBeta, centered] = gradSums(dy as tf.Tensor4D, xs as tf.Tensor4D, m as tf.Tensor1D, useKernels);
-        const invStd = tf.rsqrt(tf.add(v, BN_EPS));
+        const invStd = tf.rsqrt(tf.add(v, eps));
         const dGamma = tf.mul(centered, invStd);
         const a = tf.mul(g, invStd);
         const b = tf.div(tf.mul(tf.neg(a), tf.mul(dGamma, invStd)), count);

@@ -11,6 +11,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Add,
+  AvgPool,
+  type AvgPoolAttrs,
+  AvgPoolGrad,
   backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
@@ -35,14 +38,21 @@ import {
   type NamedAttrMap,
   RealDiv,
   registerGradient,
+  PadV2,
+  type PadV2Attrs,
   Relu,
+  Relu6,
   Reshape,
   Sigmoid,
+  Slice,
+  type SliceAttrs,
   SplitV,
   type SplitVAttrs,
   Sub,
   Sum,
   type SumAttrs,
+  Transpose,
+  type TransposeAttrs,
 } from '@tensorflow/tfjs-core';
 
 /** Sums a broadcast gradient back down to the shape of the input it was broadcast from. */
@@ -85,6 +95,11 @@ export const GRADIENTS: GradConfig[] = [
     kernelName: Relu,
     inputsToSave: ['x'],
     gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.step(x)) }),
+  },
+  {
+    kernelName: Relu6,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.mul(tf.step(x), tf.step(tf.neg(tf.sub(x, 6))))) }),
   },
   {
     kernelName: Sigmoid,
@@ -157,6 +172,40 @@ export const GRADIENTS: GradConfig[] = [
     gradFunc: (dy, [x, y], attrs) => {
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolAttrs;
       return { x: () => run(MaxPoolGrad, { dy: dy as tf.Tensor, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode }) };
+    },
+  },
+  {
+    kernelName: AvgPool,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => {
+      const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as AvgPoolAttrs;
+      return { x: () => run(AvgPoolGrad, { dy: dy as tf.Tensor, input: x }, { filterSize, strides, pad, dimRoundingMode }) };
+    },
+  },
+  {
+    kernelName: Slice,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => {
+      const { begin, size } = attrs as unknown as SliceAttrs;
+      const [b, sz] = tf.slice_util.parseSliceParams(x, begin, size);
+      return { x: () => tf.pad(dy as tf.Tensor, b.map((start, i) => [start, x.shape[i] - start - sz[i]] as [number, number])) };
+    },
+  },
+  {
+    kernelName: PadV2,
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => {
+      const { paddings } = attrs as unknown as PadV2Attrs;
+      return { x: () => tf.slice(dy as tf.Tensor, paddings.map((p) => p[0]), x.shape) };
+    },
+  },
+  {
+    kernelName: Transpose,
+    gradFunc: (dy, _saved, attrs) => {
+      const { perm } = attrs as unknown as TransposeAttrs;
+      const inverse = new Array<number>(perm.length);
+      perm.forEach((p, i) => (inverse[p] = i));
+      return { x: () => tf.transpose(dy as tf.Tensor, inverse) };
     },
   },
   {

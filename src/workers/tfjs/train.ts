@@ -13,9 +13,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rngFor, shuffle } from '../../models/data/rng.js';
 import { crossEntropy } from '../../models/tfjs/loss.js';
-import { buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
-import { SpecError } from '../../space/build.js';
-import type { ModelSpec } from '../../space/spec.js';
+import { BuildMismatchError, buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
+import { type ModelSpec, SpecError, outputClasses } from '../../space/index.js';
 import { type EpochMetrics, learningRate, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { fillAugmentedBatch, loadTrainingData, sliceBatch, type TrainingData, TrialDataError } from './data.js';
 import { type FaultKind, faultFor, fireFault } from './faults.js';
@@ -46,7 +45,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
     const fault = faultFor(req);
     const data = loadData(req);
     checkCompatible(req.spec, data);
-    model = buildModel(req.spec, req.recipe.seed);
+    model = buildTfjsModel(req.spec, req.recipe.seed);
     result.params_built = model.params;
     sgd = new Sgd(model.parameters, req.recipe);
     const run = new TrialRun(model, sgd, data, req.recipe, fault);
@@ -58,7 +57,8 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
     result.peak_mem_bytes = run.peakBytes;
     result.status = 'done';
   } catch (e) {
-    result.error = e instanceof TrialError || e instanceof TrialDataError || e instanceof SpecError ? e.message : errorWithStack(e);
+    if (e instanceof SpecError) result.error = `spec: ${e.message}`;
+    else result.error = e instanceof TrialError || e instanceof TrialDataError || e instanceof BuildMismatchError ? e.message : errorWithStack(e);
   } finally {
     sgd?.dispose();
     model?.dispose();
@@ -77,22 +77,14 @@ function loadData(req: TrainRequest): TrainingData {
   }
 }
 
-function buildModel(spec: ModelSpec, seed: number): TfjsModel {
-  try {
-    return buildTfjsModel(spec, seed);
-  } catch (e) {
-    if (e instanceof SpecError) throw new TrialError(`spec: ${e.message}`);
-    throw e;
-  }
-}
-
 function checkCompatible(spec: ModelSpec, data: TrainingData): void {
   const { channels, resolution } = spec.input;
   if (channels !== data.channels) throw new TrialError(`spec input has ${channels} channels but dataset ${data.path} has ${data.channels}`);
   if (resolution !== data.height || resolution !== data.width) {
     throw new TrialError(`spec input resolution is ${resolution} but dataset ${data.path} is ${data.height}x${data.width}`);
   }
-  if (data.maxLabel >= spec.head.num_classes) throw new TrialError(`dataset ${data.path} has label ${data.maxLabel} but the head has ${spec.head.num_classes} classes`);
+  const classes = outputClasses(spec);
+  if (data.maxLabel >= classes) throw new TrialError(`dataset ${data.path} has label ${data.maxLabel} but the head has ${classes} classes`);
   if (data.train.n === 0 || data.test.n === 0) throw new TrialError(`dataset ${data.path} has ${data.train.n} train and ${data.test.n} test images; both must be > 0`);
 }
 

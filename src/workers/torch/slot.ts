@@ -7,10 +7,10 @@
  * (a crash, an OOM kill) or was killed (an abort).
  */
 import { availableParallelism } from 'node:os';
-import type { ModelSpec } from '../../space/spec.js';
+import { type Complexity, type LoweredNetwork, type ModelSpec, SpecError, lowerSpec } from '../../space/index.js';
 import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { findTorchPython } from './python.js';
-import { type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
+import { type EncodedTensor, type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
 
 export interface TorchSlotOptions {
   /** Slot name, reported as TrainResult.worker (e.g. "torch:cuda0#1"). */
@@ -90,16 +90,24 @@ export class TorchSlot implements EngineSlot {
   }
 
   async train(req: TrainRequest, onEpoch: (m: EpochMetrics) => void, signal: AbortSignal): Promise<TrainResult> {
+    return this.trainNetwork(req, null, onEpoch, signal);
+  }
+
+  /**
+   * Trains the lowered network of the request's spec, or the given one (which must cost what the spec
+   * counts: the trainer checks it against network.cost before training).
+   */
+  async trainNetwork(req: TrainRequest, network: LoweredNetwork | null, onEpoch: (m: EpochMetrics) => void = () => {}, signal: AbortSignal = new AbortController().signal): Promise<TrainResult> {
     if (this.busy) throw new Error(`torch slot ${this.name} is already running a trial`);
     this.busy = true;
     try {
-      return await this.runTrial(req, onEpoch, signal);
+      return await this.runTrial(req, network, onEpoch, signal);
     } finally {
       this.busy = false;
     }
   }
 
-  private async runTrial(req: TrainRequest, onEpoch: (m: EpochMetrics) => void, signal: AbortSignal): Promise<TrainResult> {
+  private async runTrial(req: TrainRequest, given: LoweredNetwork | null, onEpoch: (m: EpochMetrics) => void, signal: AbortSignal): Promise<TrainResult> {
     const startedAt = Date.now();
     const epochs: EpochMetrics[] = [];
     const outcome = (status: TrainResult['status'], error: string | null): TrainResult => ({
@@ -115,6 +123,13 @@ export class TorchSlot implements EngineSlot {
       device: req.device,
     });
     if (signal.aborted) return outcome('interrupted', null);
+    let network: LoweredNetwork;
+    try {
+      network = given ?? lowerSpec(req.spec);
+    } catch (e) {
+      if (e instanceof SpecError) return outcome('failed', `spec: ${e.message}`);
+      throw e;
+    }
 
     let proc: TrainerProcess;
     try {
@@ -166,13 +181,26 @@ export class TorchSlot implements EngineSlot {
         finish(outcome('failed', `torch trainer process died during trial ${req.trial_id} (${describeExit(exit)})${proc.stderrSuffix()}`));
       };
       if (proc.exit) proc.onExit(proc.exit); // it died while this trial was being set up
-      proc.send({ cmd: 'train', request: req });
+      proc.send({ cmd: 'train', request: { ...req, network } });
     });
   }
 
-  /** Builds a spec in the process without training; returns its parameter count (dse cx --check). */
-  async build(spec: ModelSpec): Promise<number> {
-    return (await this.request({ cmd: 'build', spec }, 'built')) as number;
+  /**
+   * Builds a spec (or a given lowered network) in the process without training: the built parameter
+   * count, and the forward-hook counter's flops, params and acts of one image.
+   */
+  async build(spec: ModelSpec, network: LoweredNetwork = lowerSpec(spec)): Promise<{ params: number; count: Complexity }> {
+    const m = (await this.request({ cmd: 'build', network }, 'built')) as Extract<TrainerMessage, { event: 'built' }>;
+    return { params: m.params, count: m.count };
+  }
+
+  /**
+   * Eval-mode logits of a batch, with the weights the process initialized (seeded; BN statistics
+   * randomized when asked), by name and in PyTorch's layout: the cross-engine parity check.
+   */
+  async forward(network: LoweredNetwork, input: EncodedTensor, opts: { seed: number; randomizeBn: boolean }): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> }> {
+    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
+    return { logits: m.logits, weights: m.weights };
   }
 
   /** Round-trips a ping through the process (starting it if needed). */
@@ -180,14 +208,14 @@ export class TorchSlot implements EngineSlot {
     await this.request({ cmd: 'ping' }, 'pong');
   }
 
-  private async request(msg: { cmd: string; spec?: ModelSpec }, answer: 'built' | 'pong'): Promise<unknown> {
+  private async request(msg: { cmd: string; [key: string]: unknown }, answer: TrainerMessage['event']): Promise<TrainerMessage> {
     if (this.busy) throw new Error(`torch slot ${this.name} is busy`);
     this.busy = true;
     try {
       const proc = await this.start();
-      return await new Promise((resolve, reject) => {
+      return await new Promise<TrainerMessage>((resolve, reject) => {
         proc.onMessage = (m) => {
-          if (m.event === answer) resolve(m.event === 'built' ? m.params : null);
+          if (m.event === answer) resolve(m);
           else if (m.event === 'error') reject(new Error(m.message));
         };
         proc.onExit = (exit) => reject(new Error(`torch trainer process died (${describeExit(exit)})${proc.stderrSuffix()}`));

@@ -5,7 +5,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { packageRoot } from '../../util/paths.js';
 
 export interface ReadyInfo {
@@ -19,17 +19,34 @@ export type TrainerMessage =
   | ({ event: 'ready' } & ReadyInfo)
   | { event: 'epoch'; trial_id: string; metrics: unknown }
   | { event: 'result'; result: Record<string, unknown> }
-  | { event: 'built'; params: number }
+  | { event: 'built'; params: number; count: { flops: number; params: number; acts: number } }
+  | { event: 'forward'; logits: EncodedTensor; weights: Record<string, EncodedTensor> }
   | { event: 'pong' }
-  | { event: 'error'; message: string; traceback?: string };
+  | { event: 'error'; message: string; traceback?: string; fatal?: boolean };
+
+/** A float32 tensor as the trainer sends it: shape and base64 data. */
+export interface EncodedTensor {
+  shape: number[];
+  data: string;
+}
 
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-export function trainerScript(): string {
-  return join(packageRoot(), 'src', 'workers', 'torch', 'trainer.py');
+/** The trainer's Python package (run as `python3 -m dse_torch`) and the op manifest it checks itself against. */
+export function trainerCommand(env: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv } {
+  const root = packageRoot();
+  const pkgDir = join(root, 'src', 'models', 'torch');
+  return {
+    args: ['-m', 'dse_torch'],
+    env: {
+      ...env,
+      PYTHONPATH: env.PYTHONPATH ? `${pkgDir}${delimiter}${env.PYTHONPATH}` : pkgDir,
+      DSE_MANIFEST: env.DSE_MANIFEST ?? join(root, 'dist', 'manifest.json'),
+    },
+  };
 }
 
 /** Keeps the last `limit` characters written to it. */
@@ -63,7 +80,8 @@ export class TrainerProcess {
   private readonly child: ChildProcessWithoutNullStreams;
 
   constructor(python: string, env: NodeJS.ProcessEnv, startTimeoutMs: number) {
-    this.child = spawn(python, [trainerScript()], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const command = trainerCommand(env);
+    this.child = spawn(python, command.args, { env: command.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => {}); // writing to a dead process: its exit is reported via `closed`
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => this.stderr.push(chunk));
@@ -95,6 +113,12 @@ export class TrainerProcess {
           isReady = true;
           clearTimeout(timer);
           resolve(msg);
+          return;
+        }
+        if (!isReady && msg.event === 'error') {
+          // e.g. the op manifest is missing or lists an op this trainer lacks
+          clearTimeout(timer);
+          reject(new Error(msg.message));
           return;
         }
         this.onMessage(msg);

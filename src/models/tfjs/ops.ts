@@ -1,0 +1,95 @@
+/**
+ * The tfjs builder of every primitive op of a lowered network (src/space/ops.ts), with PyTorch's
+ * semantics (the torch engine's src/models/torch/dse_torch/ops.py is the other half; a test runs both
+ * on the same weights and compares their logits). Tensors are NHWC.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Activation, IrOp, OpAttrs, OpName, PoolAttrs } from '../../space/index.js';
+import { outSize } from '../../space/index.js';
+import { concatChannels, permuteChannels, shufflePermutation } from './channelOps.js';
+import { type LayerFactory, symmetricPad } from './layers.js';
+
+/** An op ready to run: its inputs' values in, its value out. */
+export type OpForward = (inputs: tf.Tensor4D[], training: boolean) => tf.Tensor4D;
+type OpBuilder<K extends OpName> = (f: LayerFactory, id: string, a: OpAttrs[K], op: IrOp) => OpForward;
+
+const hsigmoid = (x: tf.Tensor) => tf.div(tf.relu6(tf.add(x, 3)), 6);
+
+export const ACTIVATION_FNS: Record<Activation, (x: tf.Tensor4D) => tf.Tensor4D> = {
+  relu: (x) => tf.relu(x),
+  relu6: (x) => tf.relu6(x),
+  hswish: (x) => tf.mul(x, hsigmoid(x)),
+  hsigmoid: (x) => hsigmoid(x) as tf.Tensor4D,
+  sigmoid: (x) => tf.sigmoid(x),
+  silu: (x) => tf.mul(x, tf.sigmoid(x)),
+  identity: (x) => x,
+};
+
+/** Pool padding for PyTorch's output size: symmetric padding plus what ceil mode adds at the end. */
+function poolPadding(a: PoolAttrs, h: number, w: number) {
+  const oh = outSize(h, a.k[0], a.stride[0], a.pad[0], 1, a.ceil);
+  const ow = outSize(w, a.k[1], a.stride[1], a.pad[1], 1, a.ceil);
+  const extraH = Math.max(0, (oh - 1) * a.stride[0] + a.k[0] - (h + 2 * a.pad[0]));
+  const extraW = Math.max(0, (ow - 1) * a.stride[1] + a.k[1] - (w + 2 * a.pad[1]));
+  return { extraH, extraW };
+}
+
+/** A stable 31-bit number from a string (dropout seeds per op). */
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 1;
+}
+
+export const OP_BUILDERS: { [K in OpName]: OpBuilder<K> } = {
+  conv2d: (f, id, a) => {
+    const conv = f.conv(id, a);
+    return ([x], training) => conv(x, training);
+  },
+  bn: (f, id, a) => {
+    const bn = f.bn(id, a);
+    return ([x], training) => bn(x, training);
+  },
+  act: (_f, _id, a) => {
+    const fn = ACTIVATION_FNS[a.fn];
+    if (!fn) throw new Error(`unknown activation ${a.fn}`);
+    return ([x]) => fn(x);
+  },
+  prelu: (f, id, a) => {
+    const p = f.prelu(id, a.c);
+    return ([x], training) => p(x, training);
+  },
+  // Out-of-range taps are skipped by tfjs's max pool, as PyTorch pads with -inf.
+  maxpool: (_f, _id, a) => ([x]) => {
+    const { extraH, extraW } = poolPadding(a, x.shape[1], x.shape[2]);
+    return tf.maxPool(x, a.k as [number, number], a.stride as [number, number], symmetricPad(a.pad[0], a.pad[1], extraH, extraW));
+  },
+  // tfjs averages over the in-range taps only: count_include_pad pads with zeros first, so the
+  // divisor is the window clipped to the padded input, exactly PyTorch's.
+  avgpool: (_f, _id, a) => ([x]) => {
+    const { extraH, extraW } = poolPadding(a, x.shape[1], x.shape[2]);
+    if (!a.count_include_pad) return tf.avgPool(x, a.k as [number, number], a.stride as [number, number], symmetricPad(a.pad[0], a.pad[1], extraH, extraW));
+    const padded = a.pad[0] || a.pad[1] ? tf.pad(x, [[0, 0], [a.pad[0], a.pad[0]], [a.pad[1], a.pad[1]], [0, 0]]) : x;
+    return tf.avgPool(padded, a.k as [number, number], a.stride as [number, number], symmetricPad(0, 0, extraH, extraW));
+  },
+  gap: () => ([x]) => tf.mean(x, [1, 2], true),
+  linear: (f, id, a) => {
+    const fc = f.linear(id, a);
+    return ([x], training) => fc(x, training);
+  },
+  add: () => (xs) => xs.slice(1).reduce((s, x) => tf.add(s, x), xs[0]),
+  mul: () => ([x, gate]) => tf.mul(x, gate),
+  concat: () => (xs) => (xs.every((x) => x.shape[3] === xs[0].shape[3]) ? (concatChannels(xs) as tf.Tensor4D) : tf.concat(xs, 3)),
+  slice: (_f, _id, a) => ([x]) => tf.slice(x, [0, 0, 0, a.start], [-1, -1, -1, a.end - a.start]),
+  shuffle: (_f, _id, a, op) => {
+    const perm = shufflePermutation(op.shape[0], a.groups);
+    return ([x]) => permuteChannels(x, perm) as tf.Tensor4D;
+  },
+  dropout: (f, id, a) => {
+    const base = hashString(`${f.seed}:${id}`);
+    let step = 0;
+    // Seeded by the model's seed, the op and the call, so a (spec, seed) run is repeatable.
+    return ([x], training) => (training ? (tf.dropout(x, a.p, undefined, (base + step++) % 2147483647) as tf.Tensor4D) : x);
+  },
+  scale: (_f, _id, a) => ([x]) => tf.mul(x, a.factor),
+};

@@ -1,0 +1,303 @@
+"""One trial: build the lowered network, check it against the analytic count, train it with the
+request's recipe (pycls semantics, documented in protocol.py) and evaluate it after every epoch."""
+
+import contextlib
+import math
+import os
+import random
+import signal
+import time
+import traceback
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import counter, network
+from .data import DATASETS, Augmenter, TrialError
+from .stdio import log
+
+FAULT_KINDS = ("nan", "raise", "crash", "exit", "hang")
+
+
+class BuildMismatch(TrialError):
+    """The built network costs other than the spec counts: the engine builds what was not costed."""
+
+
+def learning_rate(recipe, epoch):
+    """learningRate() of src/workers/engine.ts: half-period cosine with linear warmup (pycls lr_fun_cos)."""
+    lr = recipe["base_lr"] * (recipe["batch_size"] / 128.0)
+    value = 0.5 * lr * (1.0 + math.cos(math.pi * epoch / recipe["epochs"]))
+    if epoch < recipe["warmup_epochs"]:
+        alpha = epoch / recipe["warmup_epochs"]
+        value *= recipe["warmup_factor"] * (1.0 - alpha) + alpha
+    return value
+
+
+def resolve_device(requested):
+    if requested in ("auto", "", None):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise TrialError("device {} requested but torch {} sees no CUDA device (CUDA_VISIBLE_DEVICES={!r})".format(requested, torch.__version__, os.environ.get("CUDA_VISIBLE_DEVICES")))
+        return torch.device(requested)
+    if requested == "cpu":
+        return torch.device("cpu")
+    raise TrialError('unknown device "{}" (use cpu, cuda or auto)'.format(requested))
+
+
+def device_label(device):
+    if device.type == "cuda":
+        return "cuda:{}".format(torch.cuda.get_device_name(device))
+    return "cpu"
+
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def make_optimizer(model, recipe):
+    bn_ids = network.bn_parameters(model)
+    decay = [p for p in model.parameters() if recipe["bn_weight_decay"] or id(p) not in bn_ids]
+    no_decay = [p for p in model.parameters() if not recipe["bn_weight_decay"] and id(p) in bn_ids]
+    groups = [{"params": decay, "weight_decay": recipe["weight_decay"]}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    momentum = recipe["momentum"]
+    return torch.optim.SGD(groups, lr=learning_rate(recipe, 0), momentum=momentum, dampening=0.0, nesterov=bool(recipe["nesterov"] and momentum > 0))
+
+
+class PeakMemory:
+    """Peak memory of one trial: CUDA allocator peak, or this process's peak RSS on CPU."""
+
+    def __init__(self, device):
+        self.device = device
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        else:
+            try:
+                with open("/proc/self/clear_refs", "w") as f:
+                    f.write("5")  # resets VmHWM to the current RSS
+            except OSError:
+                pass
+
+    def read(self):
+        if self.device.type == "cuda":
+            return int(torch.cuda.max_memory_allocated(self.device))
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        try:
+            import resource
+
+            return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+        except (ImportError, OSError):
+            return None
+
+
+def fault_for(request):
+    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID])."""
+    kind = request.get("test_fault")
+    if not kind:
+        spec = os.environ.get("DSE_TEST_FAULT", "")
+        if not spec:
+            return None
+        kind, _, only = spec.partition("@")
+        if only and only != request.get("trial_id"):
+            return None
+    if kind not in FAULT_KINDS:
+        raise TrialError("unknown test fault {!r} (known: {})".format(kind, ", ".join(FAULT_KINDS)))
+    return kind
+
+
+def fire_fault(kind, loss):
+    """Fires an injected fault at a training step; returns the step's loss (NaN for "nan")."""
+    log("injecting test fault: {}".format(kind))
+    if kind == "nan":
+        return loss * float("nan")
+    if kind == "raise":
+        raise RuntimeError("injected test fault (DSE_TEST_FAULT=raise)")
+    if kind == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if kind == "exit":
+        os._exit(3)
+    while True:  # hang
+        time.sleep(0.05)
+
+
+def compile_mode():
+    mode = os.environ.get("DSE_TORCH_COMPILE", "").strip()
+    if mode in ("", "0", "off", "none"):
+        return None
+    if mode in ("1", "on", "true"):
+        mode = "default"
+    if not hasattr(torch, "compile"):
+        log("DSE_TORCH_COMPILE={} ignored: torch {} has no torch.compile".format(mode, torch.__version__))
+        return None
+    return mode
+
+
+def check_compatible(net, data, path):
+    inp = net["input"]
+    if inp["channels"] != data.channels:
+        raise TrialError("spec input has {} channels but dataset {} has {}".format(inp["channels"], path, data.channels))
+    if inp["height"] != data.height or inp["width"] != data.width:
+        raise TrialError("spec input resolution is {}x{} but dataset {} is {}x{}".format(inp["height"], inp["width"], path, data.height, data.width))
+    classes = next(op["shape"][0] for op in net["ops"] if op["id"] == net["output"])
+    if data.max_label >= classes:
+        raise TrialError("dataset {} has label {} but the head has {} classes".format(path, data.max_label, classes))
+    if data.train_n == 0 or data.test_n == 0:
+        raise TrialError("dataset {} has {} train and {} test images; both must be > 0".format(path, data.train_n, data.test_n))
+
+
+def build_checked(net, manifest, zero_init_final_gamma=False):
+    """Builds the network on the CPU and holds it to the analytic cost TypeScript computed: the same
+    parameter count, and (forward-hook counter, one image) the same flops and activations. A network
+    that differs fails here, with both numbers, instead of training something other than was costed."""
+    model = network.build_network(net, manifest, zero_init_final_gamma)
+    want = net.get("cost")
+    if want:
+        got = counter.count(model, model.input_shape)
+        for key in ("params", "flops", "acts"):
+            if got[key] != want[key]:
+                raise BuildMismatch("the torch engine built a network with {} {} but the spec counts {} ({}); the engine and the registry disagree".format(got[key], key, want[key], ", ".join("{} {} vs {}".format(k, got[k], want[k]) for k in ("params", "flops", "acts"))))
+    return model
+
+
+def evaluate(model, data, batch_size, autocast, channels_last):
+    model.eval()
+    wrong = torch.zeros((), dtype=torch.long, device=data.test_x.device)
+    with torch.no_grad(), autocast():
+        for start in range(0, data.test_n, batch_size):
+            x = data.test_x[start : start + batch_size]
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            out = model(x)
+            wrong += (out.argmax(1) != data.test_y[start : start + batch_size]).sum()
+    return 100.0 * wrong.item() / data.test_n
+
+
+class Trial:
+    """One training run: the network, optimizer, data and augmentation for a request, epoch by epoch."""
+
+    def __init__(self, request, fault, manifest):
+        net, recipe, ref = request["network"], request["recipe"], request["dataset"]
+        self.recipe, self.fault = recipe, fault
+        self.device = resolve_device(request.get("device", "auto"))
+        self.cuda = self.device.type == "cuda"
+        self.peak = PeakMemory(self.device)
+        self.use_amp = self.cuda and os.environ.get("DSE_TORCH_AMP", "on") != "off" and torch.cuda.is_bf16_supported()
+        if self.cuda:
+            torch.backends.cudnn.benchmark = True  # pycls CUDNN.BENCHMARK
+
+        seed_everything(int(recipe["seed"]))
+        model = build_checked(net, manifest)
+        self.params_built = network.count_params(model)
+        model = model.to(self.device)
+        if self.cuda:
+            model = model.to(memory_format=torch.channels_last)
+        self.model = model
+        self.data = DATASETS.get(ref, int(recipe["augment_pad"]), self.device)
+        check_compatible(net, self.data, ref["path"])
+        self.optimizer = make_optimizer(model, recipe)
+        self.loss_fn = nn.CrossEntropyLoss(label_smoothing=float(recipe["label_smoothing"]))
+        mode = compile_mode()
+        self.step_model = torch.compile(model, mode=mode) if mode else model
+
+        self.gen = torch.Generator(device=self.device)
+        self.gen.manual_seed(int(recipe["seed"]))
+        self.augment = Augmenter(self.data, bool(recipe["augment_flip"]), self.gen, self.device)
+        self.batch_size = min(int(recipe["batch_size"]), self.data.train_n)
+        self.steps = self.data.train_n // self.batch_size
+        self.num_epochs = int(recipe["epochs"])
+        self.fault_epoch = min(1, self.num_epochs - 1)
+
+    def autocast(self):
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16) if self.use_amp else contextlib.nullcontext()
+
+    def run_epoch(self, epoch):
+        """Trains one epoch (0-based) and evaluates; returns its EpochMetrics."""
+        t0 = time.perf_counter()
+        lr = learning_rate(self.recipe, epoch)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        data, bs = self.data, self.batch_size
+        self.model.train()
+        perm = torch.randperm(data.train_n, generator=self.gen, device=self.device)
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), dtype=torch.long, device=self.device)
+        for step in range(self.steps):
+            idx = perm[step * bs : (step + 1) * bs]
+            x = self.augment.batch(idx)
+            if self.cuda:
+                x = x.contiguous(memory_format=torch.channels_last)
+            y = data.train_y[idx]
+            with self.autocast():
+                out = self.step_model(x)
+                loss = self.loss_fn(out, y)
+            if self.fault and epoch == self.fault_epoch and step == 0:
+                loss = fire_fault(self.fault, loss)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            loss_sum += loss.detach().float() * bs
+            correct += (out.detach().argmax(1) == y).sum()
+        seen = self.steps * bs
+        train_loss = loss_sum.item() / seen  # the epoch's one host sync for training metrics
+        train_err = 100.0 * (1.0 - correct.item() / seen)
+        train_seconds = time.perf_counter() - t0
+        if not math.isfinite(train_loss):
+            raise TrialError("non-finite train loss ({}) in epoch {} (lr {:.6g}); the run diverged".format(train_loss, epoch + 1, lr))
+        test_err = evaluate(self.step_model, data, max(bs, 256), self.autocast, self.cuda)
+        return {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_err": train_err, "test_err": test_err, "seconds": time.perf_counter() - t0, "images_per_sec": seen / train_seconds if train_seconds > 0 else 0.0}
+
+    def check_finite(self):
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise TrialError("non-finite parameters after training; the run diverged")
+
+
+def train(request, manifest, emit):
+    """Runs one trial, emitting an epoch event per epoch; returns the result dict (TrainResult less
+    `worker`). Any failure of the trial becomes status "failed" with the error."""
+    started = time.perf_counter()
+    trial_id = request.get("trial_id")
+    epochs = []
+    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, "final_test_err": None, "best_test_err": None, "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device")}
+    trial = None
+    try:
+        fault = fault_for(request)
+        trial = Trial(request, fault, manifest)
+        result["device"] = device_label(trial.device)
+        result["params_built"] = trial.params_built
+        for epoch in range(trial.num_epochs):
+            metrics = trial.run_epoch(epoch)
+            epochs.append(metrics)
+            emit({"event": "epoch", "trial_id": trial_id, "metrics": metrics})
+        trial.check_finite()
+        result["status"] = "done"
+    except TrialError as e:
+        result["error"] = str(e)
+    except network.BuildError as e:
+        result["error"] = "spec: {}".format(e)
+    except Exception as e:  # noqa: BLE001 -- any failure of a trial is reported as that trial's failure
+        tb = traceback.format_exc()
+        result["error"] = "{}: {}\n{}".format(type(e).__name__, e, tb[-4000:])
+        log(tb)
+    if epochs:
+        result["final_test_err"] = epochs[-1]["test_err"]
+        result["best_test_err"] = min(m["test_err"] for m in epochs)
+    if trial is not None:
+        result["peak_mem_bytes"] = trial.peak.read()
+    del trial
+    if result["status"] != "done" and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()  # give a failed (e.g. out-of-memory) trial's blocks back
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+

@@ -1,0 +1,3 @@
+// Registers every node type (each module calls defineNode at load).
+import './basic.js';
+import './anynet.js';

@@ -1,0 +1,280 @@
+/**
+ * The primitive ops every network is lowered to, each with its shape rule and its analytic cost under
+ * pycls's conventions, extended to every op the families need:
+ *
+ *   flops  multiply-accumulates: conv k_h*k_w*(c_in/groups)*c_out*h_out*w_out (+ c_out*h_out*w_out with a
+ *          bias), linear c_in*c_out (+ c_out); everything else is free (BN, activations, adds,
+ *          multiplies, concat, split, shuffle, pools, dropout)
+ *   params every learnable tensor: conv and linear weights and biases, BN 2C, PReLU C
+ *   acts   output elements of convs, linears and pools with a kernel (a global average pool is free)
+ *
+ * Both engines implement exactly these ops (src/models/tfjs/ops.ts, src/models/torch/dse_torch/ops.py),
+ * and the Python engine checks its ops against the manifest derived from OPS (src/space/manifest.ts).
+ * Shapes are per sample: channels, height, width (a vector is c x 1 x 1).
+ */
+
+export interface Shape {
+  c: number;
+  h: number;
+  w: number;
+}
+
+export interface Cost {
+  flops: number;
+  params: number;
+  acts: number;
+}
+
+export type Pair = [number, number];
+
+export const ACTIVATIONS = ['relu', 'relu6', 'hswish', 'hsigmoid', 'sigmoid', 'silu', 'identity'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface ConvAttrs {
+  c_in: number;
+  c_out: number;
+  k: Pair;
+  stride: Pair;
+  pad: Pair;
+  dilation: Pair;
+  groups: number;
+  bias: boolean;
+}
+export interface BnAttrs {
+  c: number;
+  eps: number;
+  momentum: number;
+  /** Start gamma at 0 when the recipe asks for it (pycls BN.ZERO_INIT_FINAL_GAMMA: a residual branch's last BN). */
+  zero_init: boolean;
+}
+export interface PoolAttrs {
+  k: Pair;
+  stride: Pair;
+  pad: Pair;
+  ceil: boolean;
+  /** avgpool only: divide by the whole window, padding included (PyTorch's default). */
+  count_include_pad: boolean;
+}
+export interface LinearAttrs {
+  c_in: number;
+  c_out: number;
+  bias: boolean;
+}
+
+/** Attributes of every op, by op name. */
+export interface OpAttrs {
+  conv2d: ConvAttrs;
+  bn: BnAttrs;
+  act: { fn: Activation };
+  prelu: { c: number };
+  maxpool: PoolAttrs;
+  avgpool: PoolAttrs;
+  gap: Record<string, never>;
+  linear: LinearAttrs;
+  add: Record<string, never>;
+  mul: Record<string, never>;
+  concat: Record<string, never>;
+  slice: { start: number; end: number };
+  shuffle: { groups: number };
+  dropout: { p: number };
+  scale: { factor: number };
+}
+export type OpName = keyof OpAttrs;
+
+export class OpError extends Error {
+  /** The op whose inputs or attributes are wrong, when known. */
+  opId?: string;
+}
+
+export type AttrKind = 'int' | 'float' | 'bool' | 'pair' | 'enum';
+
+export interface OpDef<A> {
+  doc: string;
+  /** Number of inputs: [min, max] (max Infinity for any). */
+  arity: [number, number];
+  /** Attribute names and kinds (the manifest the engines check against). */
+  attrs: Record<keyof A & string, AttrKind>;
+  /** Output shape; throws OpError when the inputs do not fit. */
+  shape(a: A, inputs: readonly Shape[]): Shape;
+  /** Cost of the op, given its inputs and output shape. */
+  cost(a: A, inputs: readonly Shape[], out: Shape): Cost;
+}
+
+const FREE: Cost = Object.freeze({ flops: 0, params: 0, acts: 0 });
+const free = () => FREE;
+
+/** PyTorch's output size of a conv or pool along one axis. */
+export function outSize(n: number, k: number, stride: number, pad: number, dilation = 1, ceil = false): number {
+  const span = n + 2 * pad - dilation * (k - 1) - 1;
+  if (span < 0) return 0;
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  // PyTorch: the last window must start inside the input or the left padding.
+  if (ceil && (out - 1) * stride >= n + pad) out -= 1;
+  return out;
+}
+
+function sameChannels(inputs: readonly Shape[], what: string): void {
+  const [a] = inputs;
+  for (const s of inputs) {
+    if (s.c !== a.c || s.h !== a.h || s.w !== a.w) throw new OpError(`${what} needs inputs of one shape, got ${inputs.map(fmt).join(' and ')}`);
+  }
+}
+
+export function fmt(s: Shape): string {
+  return `${s.c}x${s.h}x${s.w}`;
+}
+
+function poolDef(doc: string): OpDef<PoolAttrs> {
+  return {
+    doc,
+    arity: [1, 1],
+    attrs: { k: 'pair', stride: 'pair', pad: 'pair', ceil: 'bool', count_include_pad: 'bool' },
+    shape(a, [x]) {
+      if (a.pad[0] * 2 > a.k[0] || a.pad[1] * 2 > a.k[1]) throw new OpError(`pool padding ${a.pad.join('x')} must be at most half the kernel ${a.k.join('x')}`);
+      const h = outSize(x.h, a.k[0], a.stride[0], a.pad[0], 1, a.ceil);
+      const w = outSize(x.w, a.k[1], a.stride[1], a.pad[1], 1, a.ceil);
+      if (h < 1 || w < 1) throw new OpError(`a ${a.k.join('x')} pool does not fit a ${x.h}x${x.w} input`);
+      return { c: x.c, h, w };
+    },
+    cost: (_a, _i, out) => ({ flops: 0, params: 0, acts: out.c * out.h * out.w }),
+  };
+}
+
+export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
+  conv2d: {
+    doc: 'convolution: any kernel (k_h x k_w), per-axis stride, explicit padding, dilation, groups, optional bias',
+    arity: [1, 1],
+    attrs: { c_in: 'int', c_out: 'int', k: 'pair', stride: 'pair', pad: 'pair', dilation: 'pair', groups: 'int', bias: 'bool' },
+    shape(a, [x]) {
+      if (x.c !== a.c_in) throw new OpError(`conv expects ${a.c_in} input channels, got ${x.c}`);
+      if (a.c_in % a.groups !== 0 || a.c_out % a.groups !== 0) throw new OpError(`conv ${a.c_in} -> ${a.c_out} channels do not split into ${a.groups} groups`);
+      const h = outSize(x.h, a.k[0], a.stride[0], a.pad[0], a.dilation[0]);
+      const w = outSize(x.w, a.k[1], a.stride[1], a.pad[1], a.dilation[1]);
+      if (h < 1 || w < 1) throw new OpError(`a ${a.k.join('x')} conv does not fit a ${x.h}x${x.w} input`);
+      return { c: a.c_out, h, w };
+    },
+    cost(a, _i, out) {
+      const weights = (a.k[0] * a.k[1] * a.c_in * a.c_out) / a.groups;
+      const positions = out.h * out.w;
+      return {
+        flops: weights * positions + (a.bias ? a.c_out * positions : 0),
+        params: weights + (a.bias ? a.c_out : 0),
+        acts: a.c_out * positions,
+      };
+    },
+  },
+  bn: {
+    doc: 'batch normalization (affine): 2C params, free',
+    arity: [1, 1],
+    attrs: { c: 'int', eps: 'float', momentum: 'float', zero_init: 'bool' },
+    shape(a, [x]) {
+      if (x.c !== a.c) throw new OpError(`BN expects ${a.c} channels, got ${x.c}`);
+      return x;
+    },
+    cost: (a) => ({ flops: 0, params: 2 * a.c, acts: 0 }),
+  },
+  act: {
+    doc: `activation (free): ${ACTIVATIONS.join(', ')}`,
+    arity: [1, 1],
+    attrs: { fn: 'enum' },
+    shape: (_a, [x]) => x,
+    cost: free,
+  },
+  prelu: {
+    doc: 'PReLU with one slope per channel: C params, free',
+    arity: [1, 1],
+    attrs: { c: 'int' },
+    shape(a, [x]) {
+      if (x.c !== a.c) throw new OpError(`PReLU expects ${a.c} channels, got ${x.c}`);
+      return x;
+    },
+    cost: (a) => ({ flops: 0, params: a.c, acts: 0 }),
+  },
+  maxpool: poolDef('max pool (kernel, stride, padding, ceil mode): C*h*w acts'),
+  avgpool: poolDef('average pool (kernel, stride, padding, ceil mode, count_include_pad): C*h*w acts'),
+  gap: {
+    doc: 'global average pool to 1x1 (free, as pycls)',
+    arity: [1, 1],
+    attrs: {},
+    shape: (_a, [x]) => ({ c: x.c, h: 1, w: 1 }),
+    cost: free,
+  },
+  linear: {
+    doc: 'fully connected layer on a c x 1 x 1 input, optional bias',
+    arity: [1, 1],
+    attrs: { c_in: 'int', c_out: 'int', bias: 'bool' },
+    shape(a, [x]) {
+      if (x.h !== 1 || x.w !== 1) throw new OpError(`linear needs a pooled (c x 1 x 1) input, got ${fmt(x)}`);
+      if (x.c !== a.c_in) throw new OpError(`linear expects ${a.c_in} inputs, got ${x.c}`);
+      return { c: a.c_out, h: 1, w: 1 };
+    },
+    cost: (a) => ({ flops: a.c_in * a.c_out + (a.bias ? a.c_out : 0), params: a.c_in * a.c_out + (a.bias ? a.c_out : 0), acts: a.c_out }),
+  },
+  add: {
+    doc: 'elementwise sum of inputs of one shape (free)',
+    arity: [2, Infinity],
+    attrs: {},
+    shape(_a, inputs) {
+      sameChannels(inputs, 'add');
+      return inputs[0];
+    },
+    cost: free,
+  },
+  mul: {
+    doc: 'x * gate, the gate c x 1 x 1 (SE) or of x\'s shape (free)',
+    arity: [2, 2],
+    attrs: {},
+    shape(_a, [x, g]) {
+      if (g.c !== x.c || !((g.h === 1 && g.w === 1) || (g.h === x.h && g.w === x.w))) throw new OpError(`mul: a ${fmt(g)} gate does not fit a ${fmt(x)} input`);
+      return x;
+    },
+    cost: free,
+  },
+  concat: {
+    doc: 'channel concatenation of inputs of one resolution (free)',
+    arity: [1, Infinity],
+    attrs: {},
+    shape(_a, inputs) {
+      const [a] = inputs;
+      if (inputs.some((s) => s.h !== a.h || s.w !== a.w)) throw new OpError(`concat needs inputs of one resolution, got ${inputs.map(fmt).join(' and ')}`);
+      return { c: inputs.reduce((n, s) => n + s.c, 0), h: a.h, w: a.w };
+    },
+    cost: free,
+  },
+  slice: {
+    doc: 'channels [start, end) of the input (free): channel split, GhostNet\'s slice',
+    arity: [1, 1],
+    attrs: { start: 'int', end: 'int' },
+    shape(a, [x]) {
+      if (!(a.start >= 0 && a.start < a.end && a.end <= x.c)) throw new OpError(`slice [${a.start}, ${a.end}) is outside the ${x.c} channels`);
+      return { c: a.end - a.start, h: x.h, w: x.w };
+    },
+    cost: free,
+  },
+  shuffle: {
+    doc: 'channel shuffle in g groups (ShuffleNet): free',
+    arity: [1, 1],
+    attrs: { groups: 'int' },
+    shape(a, [x]) {
+      if (x.c % a.groups !== 0) throw new OpError(`channel shuffle: ${x.c} channels do not split into ${a.groups} groups`);
+      return x;
+    },
+    cost: free,
+  },
+  dropout: {
+    doc: 'dropout with probability p (free; identity in eval mode)',
+    arity: [1, 1],
+    attrs: { p: 'float' },
+    shape: (_a, [x]) => x,
+    cost: free,
+  },
+  scale: {
+    doc: 'multiply by a constant (free)',
+    arity: [1, 1],
+    attrs: { factor: 'float' },
+    shape: (_a, [x]) => x,
+    cost: free,
+  },
+};
+
+export const OP_NAMES = Object.keys(OPS) as OpName[];
