@@ -32,7 +32,9 @@ const sq = (c: number, r: number): Shape => ({ c, h: r, w: r });
 /** One op's output shape and cost. */
 function op<K extends OpName>(name: K, a: OpAttrs[K], ...inputs: Shape[]): Shape & Cost {
   const out = OPS[name].shape(a as never, inputs);
-  return { ...out, ...OPS[name].cost(a as never, inputs, out) };
+  const cost = { flops: 0, params: 0, acts: 0 };
+  OPS[name].cost(a as never, inputs, out, cost);
+  return { ...out, ...cost };
 }
 
 const conv = (cIn: number, cOut: number, k: number, o: Partial<OpAttrs['conv2d']> = {}): OpAttrs['conv2d'] => ({

@@ -29,12 +29,14 @@ export interface IrOp {
 /** Where a Builder's ops go. */
 interface Sink {
   readonly cost: Cost;
-  emit(id: string, op: OpName, inputs: readonly Tensor[], attrs: object, out: Shape): Tensor;
+  /** Records an op named `name` in scope `g` (the name is made only when recording). */
+  emit(g: Builder, name: string, op: OpName, inputs: readonly Tensor[], attrs: object, out: Shape): Tensor;
 }
 
+/** Shapes and cost only: no names are made (the sampler's hot path). */
 class CountingSink implements Sink {
   readonly cost: Cost = { flops: 0, params: 0, acts: 0 };
-  emit(_id: string, _op: OpName, _inputs: readonly Tensor[], _attrs: object, out: Shape): Tensor {
+  emit(_g: Builder, _name: string, _op: OpName, _inputs: readonly Tensor[], _attrs: object, out: Shape): Tensor {
     return { shape: out, id: '' };
   }
 }
@@ -43,7 +45,8 @@ class RecordingSink implements Sink {
   readonly cost: Cost = { flops: 0, params: 0, acts: 0 };
   readonly ops: IrOp[] = [];
   private readonly ids = new Set<string>();
-  emit(id: string, op: OpName, inputs: readonly Tensor[], attrs: object, out: Shape): Tensor {
+  emit(g: Builder, name: string, op: OpName, inputs: readonly Tensor[], attrs: object, out: Shape): Tensor {
+    const id = g.path(name);
     if (this.ids.has(id)) throw opError(id, 'two ops have this name');
     this.ids.add(id);
     this.ops.push({ id, op, inputs: inputs.map((t) => t.id), attrs: { ...attrs }, shape: [out.c, out.h, out.w] });
@@ -78,7 +81,9 @@ export interface BnOptions {
 /** pycls BN.EPS and BN.MOM (PyTorch convention). */
 export const BN_DEFAULTS = { eps: 1e-5, momentum: 0.1 };
 
-const pair = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
+/** Shared [v, v] pairs for the small values nearly every op uses (no allocation per op). */
+const PAIRS: Pair[] = Array.from({ length: 17 }, (_, v) => Object.freeze([v, v]) as unknown as Pair);
+const pair = (v: number | Pair): Pair => (typeof v === 'number' ? (PAIRS[v] ?? [v, v]) : v);
 
 /** "s1.b1.f.b: ..." for an op's problem, keeping the op id for the node-level message. */
 function opError(id: string, message: string): OpError {
@@ -138,21 +143,17 @@ export class Builder {
 
   op<K extends OpName>(op: K, name: string, inputs: readonly Tensor[], attrs: OpAttrs[K]): Tensor {
     const def = OPS[op];
-    const id = this.path(name);
-    if (inputs.length < def.arity[0] || inputs.length > def.arity[1]) throw opError(id, `${op} takes ${def.arity.join('..')} inputs, got ${inputs.length}`);
+    if (inputs.length < def.arity[0] || inputs.length > def.arity[1]) throw opError(this.path(name), `${op} takes ${def.arity.join('..')} inputs, got ${inputs.length}`);
+    const shapes = inputs.map((t) => t.shape);
     let out: Shape;
     try {
-      out = def.shape(attrs, inputs.map((t) => t.shape));
+      out = def.shape(attrs, shapes);
     } catch (e) {
-      if (e instanceof OpError) throw opError(id, e.message);
+      if (e instanceof OpError) throw opError(this.path(name), e.message);
       throw e;
     }
-    const c = def.cost(attrs, inputs.map((t) => t.shape), out);
-    const cost = this.sink.cost;
-    cost.flops += c.flops;
-    cost.params += c.params;
-    cost.acts += c.acts;
-    return this.sink.emit(id, op, inputs, attrs, out);
+    def.cost(attrs, shapes, out, this.sink.cost);
+    return this.sink.emit(this, name, op, inputs, attrs, out);
   }
 
   // ---------------------------------------------------------------- the ops, with pycls's defaults
@@ -164,7 +165,8 @@ export class Builder {
     if (o.pad !== undefined) pad = pair(o.pad);
     else {
       if (kk[0] % 2 !== 1 || kk[1] % 2 !== 1) throw opError(this.path(name), `an even kernel ${kk.join('x')} needs explicit padding`);
-      pad = [(dilation[0] * (kk[0] - 1)) / 2, (dilation[1] * (kk[1] - 1)) / 2];
+      const [ph, pw] = [(dilation[0] * (kk[0] - 1)) / 2, (dilation[1] * (kk[1] - 1)) / 2];
+      pad = ph === pw ? pair(ph) : [ph, pw];
     }
     return this.op('conv2d', name, [x], { c_in: x.shape.c, c_out: cOut, k: kk, stride: pair(o.stride ?? 1), pad, dilation, groups: o.groups ?? 1, bias: o.bias ?? false });
   }

@@ -96,12 +96,11 @@ export interface OpDef<A> {
   attrs: Record<keyof A & string, AttrKind>;
   /** Output shape; throws OpError when the inputs do not fit. */
   shape(a: A, inputs: readonly Shape[]): Shape;
-  /** Cost of the op, given its inputs and output shape. */
-  cost(a: A, inputs: readonly Shape[], out: Shape): Cost;
+  /** Adds the op's cost, given its inputs and output shape, to `into` (no allocation: the sampler's hot path). */
+  cost(a: A, inputs: readonly Shape[], out: Shape, into: Cost): void;
 }
 
-const FREE: Cost = Object.freeze({ flops: 0, params: 0, acts: 0 });
-const free = () => FREE;
+const free = () => {};
 
 /** PyTorch's output size of a conv or pool along one axis. */
 export function outSize(n: number, k: number, stride: number, pad: number, dilation = 1, ceil = false): number {
@@ -136,7 +135,9 @@ function poolDef(doc: string): OpDef<PoolAttrs> {
       if (h < 1 || w < 1) throw new OpError(`a ${a.k.join('x')} pool does not fit a ${x.h}x${x.w} input`);
       return { c: x.c, h, w };
     },
-    cost: (_a, _i, out) => ({ flops: 0, params: 0, acts: out.c * out.h * out.w }),
+    cost: (_a, _i, out, into) => {
+      into.acts += out.c * out.h * out.w;
+    },
   };
 }
 
@@ -153,14 +154,12 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
       if (h < 1 || w < 1) throw new OpError(`a ${a.k.join('x')} conv does not fit a ${x.h}x${x.w} input`);
       return { c: a.c_out, h, w };
     },
-    cost(a, _i, out) {
+    cost(a, _i, out, into) {
       const weights = (a.k[0] * a.k[1] * a.c_in * a.c_out) / a.groups;
       const positions = out.h * out.w;
-      return {
-        flops: weights * positions + (a.bias ? a.c_out * positions : 0),
-        params: weights + (a.bias ? a.c_out : 0),
-        acts: a.c_out * positions,
-      };
+      into.flops += weights * positions + (a.bias ? a.c_out * positions : 0);
+      into.params += weights + (a.bias ? a.c_out : 0);
+      into.acts += a.c_out * positions;
     },
   },
   bn: {
@@ -171,7 +170,9 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
       if (x.c !== a.c) throw new OpError(`BN expects ${a.c} channels, got ${x.c}`);
       return x;
     },
-    cost: (a) => ({ flops: 0, params: 2 * a.c, acts: 0 }),
+    cost: (a, _i, _o, into) => {
+      into.params += 2 * a.c;
+    },
   },
   act: {
     doc: `activation (free): ${ACTIVATIONS.join(', ')}`,
@@ -188,7 +189,9 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
       if (x.c !== a.c) throw new OpError(`PReLU expects ${a.c} channels, got ${x.c}`);
       return x;
     },
-    cost: (a) => ({ flops: 0, params: a.c, acts: 0 }),
+    cost: (a, _i, _o, into) => {
+      into.params += a.c;
+    },
   },
   maxpool: poolDef('max pool (kernel, stride, padding, ceil mode): C*h*w acts'),
   avgpool: poolDef('average pool (kernel, stride, padding, ceil mode, count_include_pad): C*h*w acts'),
@@ -208,7 +211,12 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
       if (x.c !== a.c_in) throw new OpError(`linear expects ${a.c_in} inputs, got ${x.c}`);
       return { c: a.c_out, h: 1, w: 1 };
     },
-    cost: (a) => ({ flops: a.c_in * a.c_out + (a.bias ? a.c_out : 0), params: a.c_in * a.c_out + (a.bias ? a.c_out : 0), acts: a.c_out }),
+    cost: (a, _i, _o, into) => {
+      const n = a.c_in * a.c_out + (a.bias ? a.c_out : 0);
+      into.flops += n;
+      into.params += n;
+      into.acts += a.c_out;
+    },
   },
   add: {
     doc: 'elementwise sum of inputs of one shape (free)',

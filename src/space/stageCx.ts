@@ -30,9 +30,16 @@ function typeOf(name: string): AnyNodeType {
   return t;
 }
 
+const DEFAULTS = new WeakMap<AnyNodeType, Record<string, ParamValue>>();
+
+/** A node type's default parameters (computed once per type). */
 function defaults(t: AnyNodeType): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const [k, d] of Object.entries(t.params)) if (d.default !== undefined) out[k] = d.default;
+  let out = DEFAULTS.get(t);
+  if (!out) {
+    out = {};
+    for (const [k, d] of Object.entries(t.params)) if (d.default !== undefined) out[k] = d.default;
+    DEFAULTS.set(t, out);
+  }
   return out;
 }
 
@@ -44,13 +51,17 @@ export function stagesComplexity(layout: StageLayout): Complexity {
     total.acts += times * c.acts;
   };
   const stem = typeOf(layout.stem.type);
-  let { shape, cost } = nodeCost(stem, { ...defaults(stem), w_out: layout.stem.w_out }, [{ c: layout.input.channels, h: layout.input.resolution, w: layout.input.resolution }]);
+  const stemParams = Object.assign({}, defaults(stem));
+  stemParams.w_out = layout.stem.w_out;
+  let { shape, cost } = nodeCost(stem, stemParams, [{ c: layout.input.channels, h: layout.input.resolution, w: layout.input.resolution }]);
   add(cost);
   const block = typeOf(layout.blockType);
-  const base = defaults(block);
   const keys = Object.keys(layout.params);
+  // One parameter object, refilled per stage (nodeCost keeps its own copy of what it remembers).
+  const p: Record<string, ParamValue> = Object.assign({ w_out: 0 }, defaults(block));
   for (let s = 0; s < layout.depths.length; s++) {
-    const p: Record<string, ParamValue> = { ...base, w_out: layout.widths[s], stride: layout.strides[s] };
+    p.w_out = layout.widths[s];
+    p.stride = layout.strides[s];
     for (const k of keys) p[k] = layout.params[k][s];
     const first = nodeCost(block, p, [shape]);
     add(first.cost);
@@ -64,6 +75,9 @@ export function stagesComplexity(layout: StageLayout): Complexity {
     }
   }
   const head = typeOf('anynet_head');
-  add(nodeCost(head, { ...defaults(head), ...layout.head }, [shape]).cost);
+  const headParams = Object.assign({}, defaults(head));
+  headParams.num_classes = layout.head.num_classes;
+  headParams.head_w = layout.head.head_w;
+  add(nodeCost(head, headParams, [shape]).cost);
   return total;
 }
