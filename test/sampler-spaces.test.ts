@@ -182,3 +182,29 @@ test('AnyNetX_B shares b; C also shares g; D adds w_i+1 >= w_i; E adds d_i+1 >= 
   const e = sample('anynetx_e', 60);
   assert.ok(e.every((m) => nonDecreasing(m.params.ws as number[]) && nonDecreasing(m.params.ds as number[])));
 });
+
+test('a categorical parameter (the activation) is sampled like a number, checked against the registry, built and stored as a column', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { openStore } = await import('../src/store/index.js');
+  const { queryTrials } = await import('../src/store/query.js');
+  const { sampleModels, networkConfig } = await import('../src/sampler/index.js');
+  const space = resolveSpace({ base: 'regnetx', params: { act: { dist: 'choice', values: ['relu', 'silu', 'hswish'] } } });
+  const network = networkConfig({ stem: 'res_stem_cifar', stem_w: 16 }, { channels: 3, resolution: 32, num_classes: 10 });
+  const { models } = sampleModels({ space, network, n: 30, seed: 4, constraints: { stages: [null, null] } });
+  const acts = models.map((m) => m.params.act);
+  assert.deepEqual([...new Set(acts)].sort(), ['hswish', 'relu', 'silu']);
+  for (const m of models) assert.ok(blocks(m.spec).every((b) => b.params!.act === m.params.act));
+  const dir = mkdtempSync(join(tmpdir(), 'dse-cat-'));
+  try {
+    const store = openStore(join(dir, 'x.sqlite'), { create: true });
+    store.createSweep({ name: 'cat', config: {}, config_hash: 'x', seed: 4, n: 30, space: 'regnetx' }, models.map((m) => ({ index: m.index, params: m.params, spec: m.spec, cx: m.cx })));
+    const silu = queryTrials(store, { where: "act = 'silu'", columns: ['idx', 'act'] });
+    assert.deepEqual(silu.rows.map((r) => r.idx), models.filter((m) => m.params.act === 'silu').map((m) => m.index));
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => resolveSpace({ base: 'regnetx', params: { act: { dist: 'choice', values: ['relu', 'gelu'] } } }), /space\.params\.act: every value must be one of relu, .*, got "gelu"/);
+});

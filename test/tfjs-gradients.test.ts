@@ -16,6 +16,7 @@ import { batchNormTraining } from '../src/models/tfjs/batchNorm.js';
 import { conv2d, LayerFactory } from '../src/models/tfjs/layers.js';
 import { crossEntropy } from '../src/models/tfjs/loss.js';
 import { buildTfjsModel } from '../src/models/tfjs/model.js';
+import { OP_BUILDERS } from '../src/models/tfjs/ops.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
 import { initBackend } from '../src/workers/tfjs/backend.js';
 import { WASM_GRADIENT_KERNELS } from '../src/workers/tfjs/kernels.js';
@@ -254,6 +255,31 @@ describe('registered gradients match numeric gradients (cpu)', () => {
     checkGrad('conv 1x1 s2', (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 0), [{ shape: [2, 6, 6, 2] }, { shape: [1, 1, 2, 3] }]);
     checkGrad('depthwise 3x3 s2 p1 x2', (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1), [{ shape: [2, 6, 6, 3] }, { shape: [3, 3, 3, 2] }]);
     checkGrad('maxPool 3x3 s2 p1', (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 1), [{ shape: [1, 7, 7, 2], values: separated([1, 7, 7, 2]) }]);
+  });
+
+  test('the ops spec v2 added, as the engine builds them: activations, PReLU, pools with padding and ceil mode, slice, shuffle, dilated and non-square convs', () => {
+    const op = <K extends keyof typeof OP_BUILDERS>(name: K, attrs: Parameters<(typeof OP_BUILDERS)[K]>[2], c: number) => {
+      const f = new LayerFactory(0);
+      const run = (OP_BUILDERS[name] as (f: LayerFactory, id: string, a: unknown, op: unknown) => (xs: tf.Tensor4D[], t: boolean) => tf.Tensor4D)(f, 'x', attrs, { shape: [c, 1, 1] });
+      return (x: tf.Tensor) => run([x as tf.Tensor4D], true);
+    };
+    for (const fn of ['relu6', 'hswish', 'hsigmoid', 'silu'] as const) {
+      // kinks at -3, 0, 3 and 6 are kept away from by the ladder's 0.05 offset
+      checkGrad(fn, op('act', { fn }, 4), [{ shape: [2, 3, 3, 4], values: separated([2, 3, 3, 4]).map((v) => v * 2) }]);
+    }
+    checkGrad('prelu', (x) => tf.mul(op('prelu', { c: 4 }, 4)(x), 1), [{ shape: [2, 3, 3, 4], values: separated([2, 3, 3, 4]) }]);
+    const pool = (k: number, s: number, p: number, ceil: boolean, countIncludePad = true) => ({ k: [k, k] as [number, number], stride: [s, s] as [number, number], pad: [p, p] as [number, number], ceil, count_include_pad: countIncludePad });
+    checkGrad('maxpool 3x3 s2 ceil', op('maxpool', pool(3, 2, 0, true), 2), [{ shape: [1, 8, 8, 2], values: separated([1, 8, 8, 2]) }]);
+    checkGrad('avgpool 3x3 s2 p1 (count_include_pad)', op('avgpool', pool(3, 2, 1, false), 2), [{ shape: [2, 7, 7, 2] }]);
+    checkGrad('avgpool 3x3 s2 p1 ceil, padding excluded', op('avgpool', pool(3, 2, 1, true, false), 2), [{ shape: [2, 8, 8, 2] }]);
+    checkGrad('avgpool 2x2', op('avgpool', pool(2, 2, 0, false), 2), [{ shape: [2, 6, 6, 2] }]);
+    checkGrad('slice', op('slice', { start: 1, end: 3 }, 4), [{ shape: [2, 3, 3, 4] }]);
+    checkGrad('shuffle', (x) => tf.mul(op('shuffle', { groups: 2 }, 6)(x), tf.range(1, 7, 1, 'float32')), [{ shape: [2, 2, 2, 6] }]);
+    const convAttrs = { stride: [1, 2] as [number, number], pad: [0, 1] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
+    checkGrad('conv 1x3 stride (1, 2) pad (0, 1)', (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, convAttrs), [{ shape: [2, 5, 6, 2] }, { shape: [1, 3, 2, 3] }]);
+    const dilated = { stride: [1, 1] as [number, number], pad: [2, 2] as [number, number], dilation: [2, 2] as [number, number], groups: 1 };
+    checkGrad('conv 3x3 dilation 2', (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, dilated), [{ shape: [2, 6, 6, 2] }, { shape: [3, 3, 2, 3] }]);
+    checkGrad('depthwise 3x3 dilation 2 stride 2', (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, { ...dilated, stride: [2, 2], groups: 3 }), [{ shape: [2, 7, 7, 3] }, { shape: [3, 3, 1, 3] }]);
   });
 
   test('Concat, SplitV and the channel kernels', () => {

@@ -17,6 +17,7 @@ import {
   backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
+  Cast,
   Concat,
   type ConcatAttrs,
   Conv2D,
@@ -173,6 +174,11 @@ export const GRADIENTS: GradConfig[] = [
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolAttrs;
       return { x: () => run(MaxPoolGrad, { dy: dy as tf.Tensor, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode }) };
     },
+  },
+  {
+    // tf.avgPool casts its result to the input's dtype (a no-op for float32)
+    kernelName: Cast,
+    gradFunc: (dy) => ({ x: () => tf.clone(dy as tf.Tensor) }),
   },
   {
     kernelName: AvgPool,

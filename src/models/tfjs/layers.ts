@@ -45,6 +45,7 @@ export class LayerFactory {
   readonly parameters: ModelParameter[] = [];
   /** BN running means and variances (state, not parameters: no gradient, not counted). */
   readonly buffers: ModelBuffer[] = [];
+  private readonly constants: tf.Tensor[] = [];
   private readonly id = `m${++modelCount}`;
   private readonly uniform: () => number;
   private readonly normal: () => number;
@@ -109,10 +110,18 @@ export class LayerFactory {
     };
   }
 
-  /** Frees every variable made here. */
+  /** Keeps a constant tensor (made inside a forward pass) for the model's life. */
+  constant(t: tf.Tensor): tf.Tensor {
+    const kept = tf.keep(t);
+    this.constants.push(kept);
+    return kept;
+  }
+
+  /** Frees every variable and constant made here. */
   dispose(): void {
     for (const p of this.parameters) p.variable.dispose();
     for (const b of this.buffers) b.variable.dispose();
+    for (const c of this.constants) c.dispose();
   }
 
   /** pycls conv init: N(0, sqrt(2 / fan_out)), fan_out = k_h * k_w * c_out. */

@@ -34,6 +34,36 @@ function poolPadding(a: PoolAttrs, h: number, w: number) {
   return { extraH, extraW };
 }
 
+/**
+ * (k_h * k_w) / PyTorch's divisor at every output position of an average pool, as a [1, oh, ow, 1]
+ * tensor, or null where every window is whole (the common case).
+ * PyTorch: the window [start, start + k) is clipped to the padded input for count_include_pad, and
+ * to the input itself otherwise.
+ */
+function avgPoolScale(a: PoolAttrs, h: number, w: number): tf.Tensor | null {
+  const axis = (n: number, k: number, s: number, p: number): number[][] => {
+    const out = outSize(n, k, s, p, 1, a.ceil);
+    return Array.from({ length: out }, (_, i) => {
+      const start = i * s - p;
+      const end = Math.min(start + k, n + p);
+      return [end - start, Math.min(end, n) - Math.max(start, 0)];
+    });
+  };
+  const rows = axis(h, a.k[0], a.stride[0], a.pad[0]);
+  const cols = axis(w, a.k[1], a.stride[1], a.pad[1]);
+  const area = a.k[0] * a.k[1];
+  const values = new Float32Array(rows.length * cols.length);
+  let whole = true;
+  rows.forEach(([padded, inside], i) =>
+    cols.forEach(([paddedW, insideW], j) => {
+      const divisor = a.count_include_pad ? padded * paddedW : inside * insideW;
+      values[i * cols.length + j] = area / divisor;
+      if (divisor !== area) whole = false;
+    }),
+  );
+  return whole ? null : tf.tensor4d(values, [1, rows.length, cols.length, 1]);
+}
+
 /** A stable 31-bit number from a string (dropout seeds per op). */
 function hashString(s: string): number {
   let h = 2166136261;
@@ -64,13 +94,24 @@ export const OP_BUILDERS: { [K in OpName]: OpBuilder<K> } = {
     const { extraH, extraW } = poolPadding(a, x.shape[1], x.shape[2]);
     return tf.maxPool(x, a.k as [number, number], a.stride as [number, number], symmetricPad(a.pad[0], a.pad[1], extraH, extraW));
   },
-  // tfjs averages over the in-range taps only: count_include_pad pads with zeros first, so the
-  // divisor is the window clipped to the padded input, exactly PyTorch's.
-  avgpool: (_f, _id, a) => ([x]) => {
-    const { extraH, extraW } = poolPadding(a, x.shape[1], x.shape[2]);
-    if (!a.count_include_pad) return tf.avgPool(x, a.k as [number, number], a.stride as [number, number], symmetricPad(a.pad[0], a.pad[1], extraH, extraW));
-    const padded = a.pad[0] || a.pad[1] ? tf.pad(x, [[0, 0], [a.pad[0], a.pad[0]], [a.pad[1], a.pad[1]], [0, 0]]) : x;
-    return tf.avgPool(padded, a.k as [number, number], a.stride as [number, number], symmetricPad(0, 0, extraH, extraW));
+  // The mean over full windows of the zero-padded input, rescaled to PyTorch's divisor per output
+  // position. (tfjs's own avgPool divides by the in-range taps but its gradient by the whole window,
+  // so padded windows would get wrong gradients.)
+  avgpool: (f, _id, a) => {
+    const scales = new Map<string, tf.Tensor | null>();
+    return ([x]) => {
+      const [h, w] = [x.shape[1], x.shape[2]];
+      const { extraH, extraW } = poolPadding(a, h, w);
+      const padded = a.pad[0] || a.pad[1] || extraH || extraW ? tf.pad(x, [[0, 0], [a.pad[0], a.pad[0] + extraH], [a.pad[1], a.pad[1] + extraW], [0, 0]]) : x;
+      const mean = tf.avgPool(padded, a.k as [number, number], a.stride as [number, number], 'valid');
+      const key = `${h}x${w}`;
+      if (!scales.has(key)) {
+        const scale = avgPoolScale(a, h, w);
+        scales.set(key, scale && f.constant(scale));
+      }
+      const scale = scales.get(key);
+      return scale ? tf.mul(mean, scale) : mean;
+    };
   },
   gap: () => ([x]) => tf.mean(x, [1, 2], true),
   linear: (f, id, a) => {
