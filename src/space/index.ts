@@ -15,3 +15,5 @@ export * from './regnet.js';
 export * from './format.js';
 export * from './manifest.js';
 export { bottleneckWidth } from './nodes/anynet.js';
+export * from './rounding.js';
+export * from './presets/index.js';

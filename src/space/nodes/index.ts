@@ -1,3 +1,4 @@
 // Registers every node type (each module calls defineNode at load).
 import './basic.js';
 import './anynet.js';
+import './mobile.js';
