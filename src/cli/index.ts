@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../util/errors.js';
 import { registerCx } from './commands/cx.js';
+import { registerPresets } from './commands/presets.js';
 import { registerSample } from './commands/sample.js';
 import { registerTrain } from './commands/train.js';
 import { registerData } from './commands/data.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     // reach main() and exit 2 like any other bad input.
     .exitOverride();
   registerCx(program);
+  registerPresets(program);
   registerSample(program);
   registerTrain(program);
   registerData(program);

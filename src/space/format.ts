@@ -3,6 +3,7 @@
  */
 import type { Complexity } from './graph.js';
 import type { ParamValue } from './params.js';
+import { nodeType } from './registry.js';
 import type { ModelSpec } from './spec.js';
 import { stageSummaries } from './stages.js';
 
@@ -45,10 +46,18 @@ export function stageRows(spec: ModelSpec): StageRow[] {
   return stageSummaries(spec).map((s) => ({ ...s.params, stage: s.stage + 1, type: s.type, width: s.width, depth: s.depth, stride: s.stride }));
 }
 
-/** The stage table of a spec: a column per block parameter any stage has ('-' where a stage's type lacks it). */
+/** More parameter columns than this, and the ones every stage leaves at their default are left out. */
+const MAX_PARAM_COLUMNS = 6;
+
+/**
+ * The stage table of a spec: a column per block parameter ('-' where a stage's type lacks it); for
+ * block types with many parameters (MBConv), only those some stage sets to other than the default.
+ */
 export function stageTable(spec: ModelSpec): string[] {
   const stages = stageSummaries(spec);
-  const keys = [...new Set(stages.flatMap((s) => Object.keys(s.params)))];
+  const isDefault = (type: string, key: string, v: ParamValue) => JSON.stringify(nodeType(type)?.params[key]?.default) === JSON.stringify(v);
+  const all = [...new Set(stages.flatMap((s) => Object.keys(s.params)))];
+  const keys = all.length <= MAX_PARAM_COLUMNS ? all : all.filter((k) => stages.some((s) => k in s.params && !isDefault(s.type, k, s.params[k])));
   const multipleTypes = new Set(stages.map((s) => s.type)).size > 1;
   // pycls's s1, s2, ... go without saying; other labels (streams, branches) are shown.
   const labels = stages.some((s) => s.label !== `s${s.stage + 1}`);

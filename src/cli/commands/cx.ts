@@ -6,47 +6,33 @@
  *          --block res_basic_block --stem res_stem_cifar --stem-w 16 --resolution 32 --classes 10
  *   dse cx --spec two-stream.json --nodes                                     (any v2 spec)
  */
-import { Command } from 'commander';
-import { type ModelSpec, type ResolvedNode, analyzeSpec, complexityLines, fmt, outputClasses, renderTable, shortCount, stageRows, stageTable } from '../../space/index.js';
-import { UserError } from '../../util/errors.js';
-import { type ModelFromOptions, type ModelOptionValues, addModelOptions, modelFromOptions } from '../modelOptions.js';
-import { readSpecFile } from '../specFile.js';
+import type { Command } from 'commander';
+import { type ResolvedNode, analyzeSpec, complexityLines, fmt, outputClasses, preset, renderTable, shortCount, stageRows, stageTable } from '../../space/index.js';
+import { type ModelSource, type ModelSourceValues, addModelSourceOptions, modelSource } from '../modelSource.js';
 
-interface CxOptions extends ModelOptionValues {
+interface CxOptions extends ModelSourceValues {
   json?: boolean;
-  spec?: string;
   nodes?: boolean;
 }
 
-/** Attribute names of the model flags (other than --model, which has a default). */
-const MODEL_FLAGS = addModelOptions(new Command()).options.filter((o) => o.long !== '--model').map((o) => ({ key: o.attributeName(), flag: o.long! }));
-
-/** A model to cost: from flags, or a spec file (kind 'spec'). */
-type CxModel = ModelFromOptions | { kind: 'spec'; spec: ModelSpec; source: string };
+type CxModel = ModelSource;
 
 export function registerCx(program: Command): void {
   const cmd = program
     .command('cx')
-    .description('print a model\'s stages and its flops/params/acts (pycls counting), from flags or a spec file')
-    .option('--spec <file>', 'a model spec JSON file (version 1 or 2, or JSON with a "spec" field such as `dse cx --json`), instead of model flags')
+    .description('print a model\'s stages and its flops/params/acts (pycls counting), from flags, a spec file or a preset')
     .option('--nodes', 'also list every node: type, output shape, flops, params, acts')
     .option('--json', 'print JSON (stages, complexity, nodes, the full model spec)');
-  addModelOptions(cmd).action((opts: CxOptions) => {
-    const model = cxModel(opts);
+  addModelSourceOptions(cmd).action((opts: CxOptions) => {
+    const model = modelSource(opts);
     process.stdout.write(opts.json ? `${JSON.stringify(cxJson(model), null, 2)}\n` : `${cxText(model, opts.nodes ?? false).join('\n')}\n`);
   });
-}
-
-function cxModel(opts: CxOptions): CxModel {
-  if (opts.spec === undefined) return modelFromOptions(opts);
-  const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
-  if (given.length) throw new UserError(`${given[0].flag}: give either --spec or model flags, not both`);
-  return { kind: 'spec', spec: readSpecFile(opts.spec), source: opts.spec };
 }
 
 export function cxJson(model: CxModel): object {
   const a = analyzeSpec(model.spec);
   const out: Record<string, unknown> = { model: model.kind };
+  if (model.kind === 'preset') out.preset = { name: model.source, family: preset(model.source)!.family, source: preset(model.source)!.source, resolution: model.spec.input.resolution };
   if ('regnet' in model && model.regnet) {
     const { params, stages } = model.regnet;
     out.regnet = { ...params, num_stages: stages.numStages, total_stages: stages.totalStages, block_widths: stages.widthsAll };
@@ -80,6 +66,9 @@ export function cxText(model: CxModel, withNodes = false): string[] {
     lines.push(`RegNet d=${p.depth} w0=${p.w0} wa=${p.wa} wm=${p.wm} g=${p.group_w} b=${p.bot_mul ?? 1}${p.se_r ? ` se=${p.se_r}` : ''}`);
   } else if (model.kind === 'anynet') {
     lines.push(`AnyNet with ${stageRows(spec).length} stages`);
+  } else if (model.kind === 'preset') {
+    const p = preset(model.source)!;
+    lines.push(`preset ${p.name} (${p.family}): ${p.source}`);
   } else {
     lines.push(`spec ${(model as { source: string }).source}: ${spec.nodes.length} nodes`);
   }

@@ -6,18 +6,17 @@
  *             --stem-w 16 --dataset synthetic --epochs 2 --engine tfjs
  *   dse train --spec model.json --dataset cifar10 --device cuda --epochs 10
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
 import { type ModelSpec, blockCount, complexity, complexityLines, outputClasses, withCommas } from '../../space/index.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_RECIPE, type EngineName, type EpochMetrics, type Recipe, type TrainRequest, type TrainResult } from '../../workers/engine.js';
 import { Pool, abortOnSignals } from '../../workers/pool.js';
 import { createSlots } from '../../workers/slots.js';
-import { type ModelOptionValues, addModelOptions, parseNumber, specFromOptions } from '../modelOptions.js';
-import { readSpecFile } from '../specFile.js';
+import { parseNumber } from '../modelOptions.js';
+import { type ModelSourceValues, addModelSourceOptions, modelSource } from '../modelSource.js';
 
-interface TrainOptions extends ModelOptionValues {
-  spec?: string;
+interface TrainOptions extends ModelSourceValues {
   engine: string;
   backend?: string;
   device: string;
@@ -37,14 +36,11 @@ interface TrainOptions extends ModelOptionValues {
   json?: boolean;
 }
 
-/** Attribute names of the model flags (other than --model, which has a default). */
-const MODEL_FLAGS = addModelOptions(new Command()).options.filter((o) => o.long !== '--model').map((o) => ({ key: o.attributeName(), flag: o.long! }));
 
 export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train one model (from model flags or --spec) on a dataset and print per-epoch metrics')
-    .option('--spec <file>', 'a model spec JSON file (a ModelSpec, or any JSON with a "spec" field such as `dse cx --json`), instead of model flags')
+    .description('train one model (from model flags, --spec or --preset) on a dataset and print per-epoch metrics')
     .option('--engine <name>', 'torch or tfjs', 'torch')
     .option('--backend <name>', 'tfjs backend: wasm, cpu or tensorflow (default: the best available)')
     .option('--device <device>', 'cpu or cuda (torch)', 'cpu')
@@ -62,7 +58,7 @@ export function registerTrain(program: Command): void {
     .option('--warmup-epochs <n>', `linear warmup epochs (default ${DEFAULT_RECIPE.warmup_epochs})`)
     .option('--seed <n>', 'seed of the data subset, initialization and data order (default 0)')
     .option('--json', 'print one JSON object (spec, complexity, dataset, recipe, result) instead of text');
-  addModelOptions(cmd).action((opts: TrainOptions) => train(opts));
+  addModelSourceOptions(cmd).action((opts: TrainOptions) => train(opts));
 }
 
 function choice<T extends string>(value: string, flag: string, choices: readonly T[]): T {
@@ -70,15 +66,10 @@ function choice<T extends string>(value: string, flag: string, choices: readonly
   return value as T;
 }
 
-/** The model: from --spec, or from the model flags with the dataset's shape as the defaults. */
+/** The model: from --spec, --preset or the model flags, with the dataset's shape as the defaults. */
 function modelSpec(opts: TrainOptions, dataset: DatasetName): ModelSpec {
-  const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
-  if (opts.spec) {
-    if (given.length) throw new UserError(`${given[0].flag}: give either --spec or model flags, not both`);
-    return readSpecFile(opts.spec);
-  }
   const shape = NATIVE_SHAPES[dataset];
-  return specFromOptions(opts, { resolution: shape.resolution, numClasses: shape.num_classes, inputChannels: shape.channels });
+  return modelSource(opts, { resolution: shape.resolution, numClasses: shape.num_classes, inputChannels: shape.channels }).spec;
 }
 
 /** The dataset the model needs: its resolution and channels (and, for synthetic, its classes). */

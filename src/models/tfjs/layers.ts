@@ -53,6 +53,8 @@ export class LayerFactory {
   constructor(
     readonly seed: number,
     readonly zeroInitFinalGamma = false,
+    /** false: parameters start at zero (weights will be loaded into them). */
+    private readonly initialize = true,
   ) {
     const rng = rngFor(seed, 'tfjs-init');
     this.uniform = rng;
@@ -137,7 +139,7 @@ export class LayerFactory {
 
   private param(name: string, shape: number[], init: () => number, isBn: boolean, layout: ModelParameter['layout']): tf.Variable {
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < values.length; i++) values[i] = init();
+    if (this.initialize) for (let i = 0; i < values.length; i++) values[i] = init();
     // Variable names are global to the engine: prefix them so that several models can coexist.
     const variable = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true, `${this.id}/${name}`));
     this.parameters.push({ name, variable, isBn, layout });

@@ -28,6 +28,8 @@ export interface BuildOptions {
   zeroInitFinalGamma?: boolean;
   /** Build this lowered network instead of the spec's own lowering (tests use it to inject drift). */
   network?: LoweredNetwork;
+  /** false: leave the parameters at zero (weights are about to be loaded). */
+  initialize?: boolean;
 }
 
 /** The built network has other parameters than the spec counts: an engine builds what was not costed. */
@@ -36,7 +38,7 @@ export class BuildMismatchError extends Error {}
 /** Builds and initializes (seeded, pycls init) the network a spec describes; throws SpecError on a bad spec. */
 export function buildTfjsModel(spec: ModelSpec, seed: number, opts: BuildOptions = {}): TfjsModel {
   const network = opts.network ?? lowerSpec(spec);
-  const f = new LayerFactory(seed, opts.zeroInitFinalGamma ?? false);
+  const f = new LayerFactory(seed, opts.zeroInitFinalGamma ?? false, opts.initialize ?? true);
   try {
     const steps: Array<{ id: string; inputs: string[]; run: OpForward }> = network.ops.map((op) => {
       const builder = OP_BUILDERS[op.op] as unknown as (f: LayerFactory, id: string, a: unknown, op: unknown) => OpForward;

@@ -198,8 +198,8 @@ export class TorchSlot implements EngineSlot {
    * Eval-mode logits of a batch, with the weights the process initialized (seeded; BN statistics
    * randomized when asked), by name and in PyTorch's layout: the cross-engine parity check.
    */
-  async forward(network: LoweredNetwork, input: EncodedTensor, opts: { seed: number; randomizeBn: boolean }): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> }> {
-    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
+  async forward(network: LoweredNetwork, input: EncodedTensor, opts: { seed: number; randomizeBn: boolean; weightsPath?: string }): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }> {
+    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn, weights_path: opts.weightsPath }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
     return { logits: m.logits, weights: m.weights };
   }
 

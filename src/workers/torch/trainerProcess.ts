@@ -20,7 +20,7 @@ export type TrainerMessage =
   | { event: 'epoch'; trial_id: string; metrics: unknown }
   | { event: 'result'; result: Record<string, unknown> }
   | { event: 'built'; params: number; count: { flops: number; params: number; acts: number } }
-  | { event: 'forward'; logits: EncodedTensor; weights: Record<string, EncodedTensor> }
+  | { event: 'forward'; logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }
   | { event: 'pong' }
   | { event: 'error'; message: string; traceback?: string; fatal?: boolean };
 

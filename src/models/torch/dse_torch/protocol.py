@@ -49,8 +49,27 @@ def forward(msg, manifest):
     model.eval()
     with torch.no_grad():
         logits = model(decode(msg["input"]))
-    state = {k: encode(v) for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    return {"event": "forward", "logits": encode(logits), "weights": state}
+    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    if msg.get("weights_path"):
+        write_weights(msg["weights_path"], state)
+        return {"event": "forward", "logits": encode(logits), "weights": None}
+    return {"event": "forward", "logits": encode(logits), "weights": {k: encode(v) for k, v in state.items()}}
+
+
+def write_weights(path, state):
+    """Weights as one file: a 4-byte header length, a JSON header {name: [offset, shape]}, then float32 data."""
+    header, chunks, offset = {}, [], 0
+    for k, v in state.items():
+        a = v.detach().to("cpu", torch.float32).contiguous().numpy()
+        header[k] = [offset, list(a.shape)]
+        chunks.append(a.tobytes())
+        offset += a.nbytes
+    head = json.dumps(header).encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(len(head).to_bytes(4, "little"))
+        f.write(head)
+        for c in chunks:
+            f.write(c)
 
 
 def handle(msg, manifest):
