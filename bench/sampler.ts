@@ -2,10 +2,11 @@
  * Sampler throughput (npm run bench:sampler): RegNetX candidates per second, each sampled,
  * quantized, costed and checked against the 360-400 MF band at 224px (ImageNet setting:
  * simple_stem_in w=32, 1000 classes), on one core. Also the costing step alone, stage-wise
- * (what the sampler uses) against building the spec and costing it block by block.
+ * (what the sampler uses) against building the spec and costing it block by block. Then the family
+ * spaces (EfficientNet, MobileNet, PP-LCNet, FBNet) on the CIFAR band, where every candidate is built.
  */
 import { complexity } from '../src/space/index.js';
-import { buildAnyNetSpec } from '../src/space/build.js';
+import { buildAnyNetSpec, headNode, stemNode } from '../src/space/build.js';
 import { regnetStages } from '../src/space/regnet.js';
 import { stagesComplexity } from '../src/space/stageCx.js';
 import { describeStats, networkConfig, resolveSpace, sampleModels } from '../src/sampler/index.js';
@@ -42,9 +43,9 @@ while (layouts.length < 20000) {
   if (st.regnet && st.regnet.numStages === st.regnet.totalStages && st.depths.length === 4) {
     layouts.push({
       input: { channels: 3, resolution: 224 },
-      stem: { type: network.stem, w_out: network.stemW },
+      stem: stemNode(network),
       blockType: network.blockType,
-      head: { num_classes: 1000, head_w: 0 },
+      head: headNode({ ...network, numClasses: 1000, headW: 0 }),
       depths: st.depths,
       widths: st.widths,
       strides: st.strides,
@@ -76,4 +77,16 @@ const quantize = () => {
 quantize();
 const q = Math.min(...[1, 2, 3].map(() => timeIt(quantize).seconds));
 console.log(`  quantizing:  ${Math.round(params.length / q).toLocaleString('en-US')} RegNet parameter sets/s`);
+
+// Family spaces at 32px (CIFAR adaptation) in the 100-150 MF band: each candidate's network is built
+// by its generator and costed node by node; a repeated candidate's verdict is remembered.
+const cifar = { channels: 3, resolution: 32, num_classes: 10 };
+console.log('Family spaces, 32px (cifar: true), 10 classes, flops in [100, 150] MF, 500 models, one core');
+for (const name of ['efficientnet', 'mobilenetv2', 'mobilenetv3', 'pplcnet', 'fbnet']) {
+  const fam = resolveSpace({ base: name, fixed: { cifar: true } });
+  const net = networkConfig(undefined, cifar, fam);
+  const run = timeIt(() => sampleModels({ space: fam, constraints: { flops: [100e6, 150e6] }, network: net, n: 500, seed: 1, maxDraws: 1e9 }));
+  const built = run.value.stats.drawn - run.value.stats.duplicates;
+  console.log(`  ${name.padEnd(13)} ${Math.round(run.value.stats.drawn / run.seconds).toLocaleString('en-US').padStart(7)} candidates/s, ${Math.round(run.value.stats.kept / run.seconds).toLocaleString('en-US').padStart(5)} kept/s (${describeStats(run.value.stats)}; ${built.toLocaleString('en-US')} built, ${run.seconds.toFixed(2)} s)`);
+}
 if (sink === -1) console.log(sink);

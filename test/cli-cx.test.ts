@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { type ModelOptionValues, addModelOptions, modelFromOptions, specFromOptions } from '../src/cli/modelOptions.js';
 import { isUserError } from '../src/util/errors.js';
+import { nodeTypeNames } from '../src/space/index.js';
 import { describeStats, networkConfig, resolveSpace, sampleModels } from '../src/sampler/index.js';
 import { packageRoot } from '../src/util/paths.js';
 
@@ -106,8 +107,9 @@ test('model flags: every bad value is a UserError naming its flag', () => {
   rejects(['cx', ...REGNETX_200MF, '--se', '2'], '--se: must be a number in [0, 1], got "2"');
   rejects(['cx', ...REGNETX_200MF, '--resolution', '0'], '--resolution: must be a positive integer, got "0"');
   rejects(['cx', ...REGNETX_200MF, '--head-w', '-1'], '--head-w: must be a non-negative integer, got "-1"');
-  rejects(['cx', ...REGNETX_200MF, '--stem', 'big'], '--stem: unknown stem type "big" (known: simple_stem_in, res_stem_in, res_stem_cifar)');
-  rejects(['cx', ...REGNETX_200MF, '--block', 'mbconv'], '--block: unknown block type "mbconv" (known: vanilla_block, res_basic_block, res_bottleneck_block)');
+  rejects(['cx', ...REGNETX_200MF, '--stem', 'big'], `--stem: unknown stem type "big" (known: ${nodeTypeNames('stem').join(', ')})`);
+  rejects(['cx', ...REGNETX_200MF, '--block', 'mbconvv'], `--block: unknown block type "mbconvv" (did you mean mbconv?) (known: ${nodeTypeNames('block').join(', ')})`);
+  rejects(['cx', ...REGNETX_200MF, '--block', 'mbconv'], '--group-width: mbconv has no parameter group_w (it takes: k, exp_r, w_mid, mid_round, mid_div, always_pw, pw_groups, pw_shuffle, pwl_groups, dw_pad, act, se_r, se_base, se_round, se_div, se_act, se_gate, bias, skip); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--block', 'res_basic_block'], '--group-width: res_basic_block has no parameter group_w (it takes: act); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--param', 'grop_w=8'], '--param grop_w: res_bottleneck_block has no parameter grop_w (did you mean group_w?) (it takes: bot_mul, group_w, se_r, act); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--param', 'act=hswishh'], '--param act: must be one of relu, relu6, hswish, hsigmoid, sigmoid, silu, identity, got "hswishh"');

@@ -49,8 +49,10 @@ test('on a terminal, one status line is redrawn in place', () => {
   assert.ok(!text.includes('trial 3 done'), 'no per-trial lines on a terminal');
 });
 
-test('AnyNet samples are summarized per stage; durations are short', () => {
+test('AnyNet samples are summarized per stage, family samples by their knobs; durations are short', () => {
   assert.equal(paramsSummary({ index: 0, params: { ds: [1, 2], ws: [16, 32], gs: [8, 8], bs: [1, 1] }, flops: 2500 }), 'ds=1,2 ws=16,32 gs=8,8 bs=1,1 flops=2.5K');
+  const family = { width: 0.42, depth: 0.371, act: 'silu', cifar: true, op: ['k3_e1', 'skip'], resolution: 40 };
+  assert.equal(paramsSummary({ index: 0, params: family, flops: 116e6 }), 'width=0.42 depth=0.371 act=silu resolution=40 flops=116.0M', 'a family: its scalar knobs');
   assert.equal(formatDuration(42), '42s');
   assert.equal(formatDuration(3 * 60 + 5), '3m05s');
   assert.equal(formatDuration(2 * 3600 + 7 * 60), '2h07m');

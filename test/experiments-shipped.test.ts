@@ -9,10 +9,14 @@ import { sampleTrials } from '../src/sweep/sample.js';
 import { packageRoot } from '../src/util/paths.js';
 
 const dir = join(packageRoot(), 'experiments');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const cifar = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'tiny.yaml').sort();
+const tiny = ['tiny.yaml', ...readdirSync(join(dir, 'tiny')).sort().map((f) => `tiny/${f}`)];
+const files = [...cifar, ...tiny];
+const REGNET_STYLE = ['anynetx_a.yaml', 'anynetx_b.yaml', 'anynetx_c.yaml', 'anynetx_d.yaml', 'anynetx_e.yaml', 'regnetx.yaml', 'regnety.yaml'];
 
 test('the shipped experiments are the ones the README names', () => {
-  assert.deepEqual(files, ['anynetx_a.yaml', 'anynetx_b.yaml', 'anynetx_c.yaml', 'anynetx_d.yaml', 'anynetx_e.yaml', 'regnetx.yaml', 'regnety.yaml', 'tiny.yaml']);
+  assert.deepEqual(cifar, [...REGNET_STYLE, 'efficientnet.yaml', 'fbnet.yaml', 'mbconv_stages.yaml', 'mobilenetv2.yaml', 'mobilenetv3.yaml', 'pplcnet.yaml'].sort());
+  assert.deepEqual(tiny, ['tiny.yaml', ...['efficientnet', 'fbnet', 'mbconv_stages', 'mobilenetv2', 'mobilenetv3', 'pplcnet', 'regnetx'].map((f) => `tiny/${f}.yaml`)]);
 });
 
 for (const file of files) {
@@ -32,11 +36,23 @@ for (const file of files) {
   });
 }
 
-test('the seven CIFAR sweeps share one budget, so their EDFs compare', () => {
+test('the CIFAR sweeps share one budget, so their EDFs compare; the RegNet and AnyNet ones one network too', () => {
   const budget = (f: string) => {
     const e = loadExperiment(join(dir, f));
-    return JSON.stringify({ n: e.n, seed: e.seed, constraints: e.constraints?.flops, dataset: e.dataset, recipe: e.recipe, network: e.network, engine: e.engine, db: e.db });
+    return JSON.stringify({ n: e.n, seed: e.seed, constraints: e.constraints?.flops, dataset: e.dataset, recipe: e.recipe, engine: e.engine, db: e.db });
   };
   const ref = budget('regnetx.yaml');
-  for (const f of files.filter((x) => x !== 'tiny.yaml')) assert.equal(budget(f), ref, f);
+  for (const f of cifar) assert.equal(budget(f), ref, f);
+  const network = (f: string) => JSON.stringify(loadExperiment(join(dir, f)).network);
+  for (const f of REGNET_STYLE) assert.equal(network(f), network('regnetx.yaml'), f);
+});
+
+test('the tiny family sweeps share one tiny budget and one database', () => {
+  const budget = (f: string) => {
+    const e = loadExperiment(join(dir, f));
+    return JSON.stringify({ n: e.n, seed: e.seed, constraints: e.constraints?.flops, dataset: e.dataset, recipe: e.recipe, engine: e.engine, resources: e.resources, db: e.db });
+  };
+  const family = tiny.filter((f) => f.startsWith('tiny/'));
+  for (const f of family) assert.equal(budget(f), budget('tiny/regnetx.yaml'), f);
+  assert.equal(loadExperiment(join(dir, 'tiny/regnetx.yaml')).db, 'db/tiny-families.sqlite');
 });

@@ -161,3 +161,29 @@ test('SamplerSectionSchema and NetworkSectionSchema are strict', () => {
   assert.equal(NetworkSectionSchema.safeParse({ stem: 'big_stem' }).success, false);
   assert.equal(NetworkSectionSchema.safeParse({ stemw: 16 }).success, false);
 });
+
+test('network section: stem and head as {type, ...parameters}, checked against the registry', () => {
+  const parsed = NetworkSectionSchema.parse({ stem: { type: 'conv_stem', act: 'silu', stride: 1 }, head: { type: 'conv_head', act: 'silu', head_w: 1280, dropout: 0.2 }, strides: [1, 1, 2, 2, 1, 2, 1] });
+  assert.deepEqual(parsed.stem, { type: 'conv_stem', act: 'silu', stride: 1 });
+  assert.deepEqual(parsed.head, { type: 'conv_head', act: 'silu', head_w: 1280, dropout: 0.2 });
+  // A head without a type is dse's anynet_head; a bare name stays a name (stored configs compare equal).
+  assert.deepEqual(NetworkSectionSchema.parse({ head: { act: 'silu' } }).head, { type: 'anynet_head', act: 'silu' });
+  assert.equal(NetworkSectionSchema.parse({ stem: 'conv_stem' }).stem, 'conv_stem');
+  const input = { channels: 3, resolution: 32, num_classes: 10 };
+  const cfg = networkConfig(parsed, input);
+  assert.deepEqual([cfg.stem, cfg.stemParams, cfg.head, cfg.headW, cfg.headParams, cfg.strides], ['conv_stem', { act: 'silu', stride: 1 }, 'conv_head', 1280, { act: 'silu', dropout: 0.2 }, [1, 1, 2, 2, 1, 2, 1]]);
+  // A head type's own default width stands when the section gives none (conv_head: 1280).
+  assert.equal(networkConfig(NetworkSectionSchema.parse({ head: { type: 'conv_head' } }), input).headW, undefined);
+  const message = (v: unknown) => {
+    const r = NetworkSectionSchema.safeParse(v);
+    assert.ok(!r.success, JSON.stringify(v));
+    return `${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`;
+  };
+  assert.match(message({ stem: { type: 'conv_stem', actt: 'silu' } }), /^stem.actt: unknown parameter \(did you mean act\?\)/);
+  assert.match(message({ stem: { type: 'conv_stem', act: 'swish' } }), /^stem.act: must be one of relu, .*got "swish"/);
+  assert.match(message({ stem: { type: 'conv_stem', w_out: 16 } }), /^stem.w_out: is not set here: set the stem width with network.stem_w/);
+  assert.match(message({ stem: { type: 'mbconv' } }), /^stem.type: .*mbconv/);
+  assert.match(message({ head: { type: 'conv_head', num_classes: 5 } }), /^head.num_classes: is not set here: the classes come from the dataset/);
+  assert.match(message({ head: { head_w: 64 }, head_w: 32 }), /^head_w: is set twice/);
+  assert.match(message({ strides: [1, 2], stride: 2 }), /^strides: strides gives every stage's stride/);
+});

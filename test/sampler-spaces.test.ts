@@ -21,7 +21,7 @@ function firstIssue(section: unknown): [string, string] {
 }
 
 test('every built-in space passes its own validation and resolves by name', () => {
-  assert.deepEqual(Object.keys(BUILTIN_SPACES), ['anynetx_a', 'anynetx_b', 'anynetx_c', 'anynetx_d', 'anynetx_e', 'regnetx', 'regnety']);
+  assert.deepEqual(Object.keys(BUILTIN_SPACES), ['anynetx_a', 'anynetx_b', 'anynetx_c', 'anynetx_d', 'anynetx_e', 'regnetx', 'regnety', 'efficientnet', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'mbconv_stages']);
   for (const name of Object.keys(BUILTIN_SPACES)) {
     assert.deepEqual(issues(name), [], name);
     assert.deepEqual(resolveSpace(name), BUILTIN_SPACES[name]);
@@ -98,7 +98,7 @@ test('overrides: merged key by key over a built-in; a key moves between params a
 test('invalid spaces: one issue at the offending key, saying what is wrong', () => {
   const inline = (over: object) => ({ kind: 'anynet', stages: 4, params: { depth: { dist: 'uniform', low: 1, high: 4, q: 1, per_stage: true }, width: { dist: 'log_uniform', low: 8, high: 64, q: 8, per_stage: true } }, ...over });
   const cases: Array<[unknown, string, RegExp]> = [
-    ['regnetz', '', /unknown space "regnetz" \(built-in: anynetx_a, .*regnety\)/],
+    ['regnetz', '', /unknown space "regnetz" \(built-in: anynetx_a, .*regnety, efficientnet, .*mbconv_stages\)/],
     [42, '', /expected a built-in space name/],
     [{ base: 'nope' }, 'base', /unknown space "nope"/],
     [{ base: 'regnetx', params: { wm: { dist: 'log_uniform', low: 1, high: 3, q: 0.001 } } }, 'params.wm', /^low must make every value a number > 1, got 1$/],

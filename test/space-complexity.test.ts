@@ -10,12 +10,14 @@ import {
   type Cost,
   OPS,
   type OpAttrs,
+  type NetworkOptions,
   type OpName,
   type ParamValue,
   type Shape,
   buildAnyNetSpec,
   bottleneckWidth,
   complexity,
+  headNode,
   nodeCost,
   nodeType,
   nodeTypeNames,
@@ -23,6 +25,7 @@ import {
   regnetSpec,
   resolveParams,
   stagesComplexity,
+  stemNode,
 } from '../src/space/index.js';
 import { Rng } from '../src/sampler/rng.js';
 
@@ -167,36 +170,52 @@ test('reference networks match pycls exactly', () => {
   assert.deepEqual(complexity(resnet56), { flops: 125_747_850, params: 855_770, acts: 544_778 });
 });
 
-test('stage-wise costing equals node-by-node costing on random networks of every block and stem type', () => {
+test('stage-wise costing equals node-by-node costing on random networks of every block, stem and head type', () => {
   const rng = new Rng('stage-cx');
+  const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
   const stems = nodeTypeNames('stem');
-  const blocks = ['vanilla_block', 'res_basic_block', 'res_bottleneck_block'];
-  for (let i = 0; i < 300; i++) {
-    const blockType = blocks[rng.int(3)];
+  const heads = nodeTypeNames('head');
+  const blocks = nodeTypeNames('block');
+  const perStage = <T>(n: number, xs: readonly T[]) => Array.from({ length: n }, () => pick(xs));
+  for (let i = 0; i < 400; i++) {
+    const blockType = pick(blocks);
     const n = 1 + rng.int(5);
     const depths = Array.from({ length: n }, () => 1 + rng.int(6));
     const widths = Array.from({ length: n }, () => 8 * (1 + rng.int(40)));
     const strides = Array.from({ length: n }, () => 1 + rng.int(2));
     const params: Record<string, ParamValue[]> = {};
     if (blockType === 'res_bottleneck_block') {
-      const botMul = Array.from({ length: n }, () => [1, 0.5, 0.25][rng.int(3)]);
+      const botMul = perStage(n, [1, 0.5, 0.25]);
       params.bot_mul = botMul;
-      params.group_w = botMul.map((b, s) => (widths[s] * b) / [1, 2][rng.int(2)]);
-      params.se_r = Array.from({ length: n }, () => [0, 0.25][rng.int(2)]);
+      params.group_w = botMul.map((b, s) => (widths[s] * b) / pick([1, 2]));
+      params.se_r = perStage(n, [0, 0.25]);
     }
-    if (rng.int(4) === 0) params.act = Array.from({ length: n }, () => ['relu', 'silu', 'hswish'][rng.int(3)]);
-    const net = { stem: stems[rng.int(stems.length)], stemW: 8 * (1 + rng.int(8)), blockType, resolution: [28, 32, 64, 224][rng.int(4)], numClasses: 10, inputChannels: 1 + rng.int(3), headW: [0, 64][rng.int(2)] };
-    const spec = buildAnyNetSpec({ depths, widths, strides, params }, net);
-    const fast = stagesComplexity({
-      input: spec.input,
-      stem: { type: net.stem, w_out: net.stemW },
+    if (blockType === 'mbconv' || blockType === 'fused_mbconv') {
+      params.exp_r = perStage(n, [1, 3, 4, 6]);
+      params.k = perStage(n, [3, 5]);
+      params.se_r = perStage(n, [0, 0.25]);
+    }
+    if (blockType === 'ds_block') {
+      params.k = perStage(n, [3, 5]);
+      params.se_r = perStage(n, [0, 0.25]);
+    }
+    if ('act' in nodeType(blockType)!.params && rng.int(4) === 0) params.act = perStage(n, ['relu', 'silu', 'hswish']);
+    const stem = pick(stems);
+    const head = pick(heads);
+    const net: NetworkOptions = {
+      stem,
+      stemW: 8 * (1 + rng.int(8)),
+      stemParams: 'act' in nodeType(stem)!.params && rng.int(2) ? { act: pick(['relu', 'silu', 'hswish']) } : {},
       blockType,
-      head: { num_classes: 10, head_w: net.headW },
-      depths,
-      widths,
-      strides,
-      params,
-    });
-    assert.deepEqual(fast, complexity(spec), `network ${i}`);
+      resolution: pick([28, 32, 64, 224]),
+      numClasses: 10,
+      inputChannels: 1 + rng.int(3),
+      head,
+      headW: head === 'post_gap_head' ? pick([64, 1280]) : pick([0, 64]),
+      headParams: 'dropout' in nodeType(head)!.params ? { dropout: 0.2 } : {},
+    };
+    const spec = buildAnyNetSpec({ depths, widths, strides, params }, net);
+    const fast = stagesComplexity({ input: spec.input, stem: stemNode(net), blockType, head: headNode(net), depths, widths, strides, params });
+    assert.deepEqual(fast, complexity(spec), `network ${i}: ${blockType}, ${stem}, ${head}`);
   }
 });

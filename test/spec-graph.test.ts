@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ModelSpec, SpecError, analyzeSpec, buildAnyNetSpec, complexity, lowerSpec, stageSummaries, upgradeSpec, validateSpec } from '../src/space/index.js';
+import { type ModelSpec, SpecError, analyzeSpec, buildAnyNetSpec, complexity, lowerSpec, nodeTypeNames, stageSummaries, upgradeSpec, validateSpec } from '../src/space/index.js';
 import { packageRoot } from '../src/util/paths.js';
 import { initBackend } from '../src/workers/tfjs/backend.js';
 import { type TorchSlot, createTorchSlot } from '../src/workers/torch/slot.js';
@@ -104,7 +104,7 @@ test('every malformed spec is one error naming the node and key, and saying what
     [edited('join', { inputs: ['low.b1', 'hihg.down'] }), 'nodes[4] (join).inputs: "hihg.down" is not the input or an earlier node (did you mean high.down?)'],
     [edited('join', { inputs: ['low.b1', 'fuse.b1'] }), 'nodes[4] (join).inputs: "fuse.b1" is not the input or an earlier node'],
     [edited('join', { type: 'add', inputs: ['low.b1'] }), 'nodes[4] (join).inputs: add takes 2 or more inputs, got 1'],
-    [edited('join', { type: 'cat' }), 'nodes[4] (join).type: unknown node type "cat" (known: conv, conv_bn_act, bn, act, prelu, maxpool, avgpool, gap, linear, add, mul, concat, slice, shuffle, dropout, simple_stem_in, res_stem_in, res_stem_cifar, vanilla_block, res_basic_block, res_bottleneck_block, anynet_head)'],
+    [edited('join', { type: 'cat' }), `nodes[4] (join).type: unknown node type "cat" (known: ${nodeTypeNames().join(', ')})`],
     [edited('high.down', { inputs: ['stem'] }), 'node high.b1: does not feed the output (head); remove it or use it as an input'],
     [edited('join', { stride: 2 }), 'nodes[4] (join).stride: unknown key (a node has id, type, params, inputs, stage)'],
     [{ ...TWO_STREAM, output: 'join' }, 'node fuse.b1: does not feed the output (join); remove it or use it as an input'],

@@ -42,30 +42,45 @@ export function bootstrapBest(xs: readonly number[], errors: readonly number[], 
  * pycls, which draws once per sweep).
  */
 export function bootstrapWinners(errors: readonly number[], opts: BootstrapOptions = {}): Int32Array {
-  const samples = opts.samples ?? 10_000;
-  const fraction = opts.fraction ?? 0.25;
-  if (!Number.isInteger(samples) || samples < 1) throw new UserError(`--samples: expected a positive integer, got ${samples}`);
-  if (!(fraction > 0 && fraction <= 1)) throw new UserError(`--fraction: expected a share in (0, 1], got ${fraction}`);
-  const n = errors.length;
-  if (n === 0) throw new UserError('bootstrap: no models with both the value and an error');
   const err = Float64Array.from(errors);
-  const drawSize = drawSizeOf(n, fraction);
-  const rng = seedrandom.alea(String(opts.seed ?? 0));
-  const winners = new Int32Array(samples);
-  for (let b = 0; b < samples; b++) {
+  const winners = new Int32Array(checkedSamples(opts));
+  eachRound(errors.length, opts, (round, drawn) => {
     let bestErr = Infinity;
     let best = 0;
-    for (let t = 0; t < drawSize; t++) {
-      const i = Math.floor(rng() * n);
+    for (const i of drawn) {
       // Strict: the first of equal errors in draw order wins, as numpy's argmin.
       if (err[i] < bestErr) {
         bestErr = err[i];
         best = i;
       }
     }
-    winners[b] = best;
-  }
+    winners[round] = best;
+  });
   return winners;
+}
+
+/**
+ * The bootstrap's rounds: for each of B rounds, the indices of the models drawn (25% of n with
+ * replacement, seeded), in one reused buffer. Every statistic drawn from the same options sees the
+ * same rounds.
+ */
+export function eachRound(n: number, opts: BootstrapOptions, visit: (round: number, drawn: Int32Array) => void): void {
+  const samples = checkedSamples(opts);
+  const fraction = opts.fraction ?? 0.25;
+  if (!(fraction > 0 && fraction <= 1)) throw new UserError(`--fraction: expected a share in (0, 1], got ${fraction}`);
+  if (n === 0) throw new UserError('bootstrap: no models with both the value and an error');
+  const drawn = new Int32Array(drawSizeOf(n, fraction));
+  const rng = seedrandom.alea(String(opts.seed ?? 0));
+  for (let b = 0; b < samples; b++) {
+    for (let t = 0; t < drawn.length; t++) drawn[t] = Math.floor(rng() * n);
+    visit(b, drawn);
+  }
+}
+
+function checkedSamples(opts: BootstrapOptions): number {
+  const samples = opts.samples ?? 10_000;
+  if (!Number.isInteger(samples) || samples < 1) throw new UserError(`--samples: expected a positive integer, got ${samples}`);
+  return samples;
 }
 
 /** Median and interval of x over the rounds' winners. */

@@ -5,7 +5,7 @@
  * the sweep's space and block type have), and per-stage values ws[i], ds[i] and any block parameter
  * as name[i] (gs[i] and bs[i] as pycls names them; 0-based stage i).
  */
-import { type StageSummary, blockCount, nodeTypes, stageSummaries } from '../space/index.js';
+import { type StageSummary, blockCount, families, nodeTypes, stageSummaries } from '../space/index.js';
 import type { TrialRecord } from '../store/types.js';
 import { KIND_PARAMS } from '../sampler/definition.js';
 import { UserError } from '../util/errors.js';
@@ -113,12 +113,18 @@ export function metric(name: string, flag = '--x'): Metric {
   return { name: key, label: parameterLabel(key), log: false, value: (t) => finite(parameterValue(t, key)) };
 }
 
-/** Every parameter name a trial can have: the space kinds', every node type's, and the sampler's derived ones. */
+/** Every parameter name a trial can have: the space kinds', the families', every node type's, and the sampler's derived ones. */
 function knownParameterNames(): Set<string> {
-  const names = new Set<string>(['num_stages', 'ss']);
+  const names = new Set<string>(['num_stages', 'ss', 'resolution']);
   for (const kind of Object.values(KIND_PARAMS)) for (const k of Object.keys(kind)) names.add(k);
+  for (const f of families()) for (const k of Object.keys(f.params)) names.add(k);
   for (const n of nodeTypes()) for (const k of Object.keys(n.params)) names.add(k);
   return names;
+}
+
+/** Whether a name is a parameter some trial can have. */
+export function isKnownParameter(name: string): boolean {
+  return knownParameterNames().has(name);
 }
 
 /** Names of the numeric parameters a population has (for listing metrics). */

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { isUserError } from '../util/errors.js';
 import { registerCx } from './commands/cx.js';
 import { registerPresets } from './commands/presets.js';
+import { registerSpaces } from './commands/spaces.js';
 import { registerSample } from './commands/sample.js';
 import { registerTrain } from './commands/train.js';
 import { registerData } from './commands/data.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCx(program);
   registerPresets(program);
+  registerSpaces(program);
   registerSample(program);
   registerTrain(program);
   registerData(program);

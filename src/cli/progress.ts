@@ -128,14 +128,18 @@ export class Progress {
   }
 }
 
-/** "d=16 w0=48 wa=36.97 wm=2.24 g=24 flops=402.1M", or per-stage lists for AnyNet samples. */
+/** "d=16 w0=48 wa=36.97 wm=2.24 g=24 flops=402.1M", per-stage lists for AnyNet samples, a family's scalar knobs. */
 export function paramsSummary(trial: ProgressTrial): string {
   const p = trial.params;
   const short: Record<string, string> = { depth: 'd', group_w: 'g', bot_mul: 'b' };
-  const keys = ['depth', 'w0', 'wa', 'wm', 'group_w', 'bot_mul'].filter((k) => typeof p[k] === 'number');
-  const parts = keys.length
-    ? keys.map((k) => `${short[k] ?? k}=${round(p[k] as number)}`)
-    : ['ds', 'ws', 'gs', 'bs'].filter((k) => Array.isArray(p[k])).map((k) => `${k}=${(p[k] as number[]).map(round).join(',')}`);
+  let parts: string[];
+  if (typeof p.w0 === 'number') {
+    parts = ['depth', 'w0', 'wa', 'wm', 'group_w', 'bot_mul'].filter((k) => typeof p[k] === 'number').map((k) => `${short[k] ?? k}=${round(p[k] as number)}`);
+  } else if (Array.isArray(p.ds)) {
+    parts = ['ds', 'ws', 'gs', 'bs'].filter((k) => Array.isArray(p[k])).map((k) => `${k}=${(p[k] as number[]).map(round).join(',')}`);
+  } else {
+    parts = Object.entries(p).flatMap(([k, v]) => (typeof v === 'number' ? [`${k}=${round(v)}`] : typeof v === 'string' ? [`${k}=${v}`] : []));
+  }
   parts.push(`flops=${formatCount(trial.flops)}`);
   return parts.join(' ');
 }

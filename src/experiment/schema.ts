@@ -89,13 +89,25 @@ export const ExperimentSchema = z.strictObject({
   space: SpaceSectionSchema,
   sampler: SamplerSectionSchema.optional(),
   constraints: ConstraintsSchema.optional(),
-  network: NetworkSectionSchema,
+  network: NetworkSectionSchema.default({}),
   dataset: DatasetSectionSchema,
   recipe: RecipeSectionSchema.default(RecipeSectionSchema.parse({})),
   engine: z.enum(ENGINE_NAMES, { error: `expected one of ${ENGINE_NAMES.join(', ')}` }).default('torch'),
   resources: ResourcesSectionSchema.default(ResourcesSectionSchema.parse({})),
   max_retries: nonNegativeInt().default(2),
   db: nonEmptyString('a database file path').optional(),
+}).superRefine((e, ctx) => {
+  if (!e.network || !e.space) return;
+  if (e.network.strides && e.space.kind !== 'family') {
+    const stages = e.space.kind === 'anynet' ? e.space.stages : undefined;
+    if (stages === undefined) ctx.addIssue({ code: 'custom', message: 'a stride per stage needs a fixed stage count (an anynet space); use stride and first_stride for RegNets', path: ['network', 'strides'] });
+    else if (e.network.strides.length !== stages) ctx.addIssue({ code: 'custom', message: `has ${e.network.strides.length} entries but space ${e.space.name} has ${stages} stages`, path: ['network', 'strides'] });
+  }
+  if (e.space.kind !== 'family') return;
+  // A family generates its whole network; only the dataset decides its input and classes.
+  for (const key of Object.keys(e.network)) {
+    ctx.addIssue({ code: 'custom', message: `family ${e.space.family} builds its own network; network.${key} applies to anynet and regnet spaces (set the family's parameters in space.params or space.fixed)`, path: ['network', key] });
+  }
 });
 
 export type ExperimentConfig = z.output<typeof ExperimentSchema>;

@@ -1,6 +1,11 @@
 /**
- * The design spaces of the paper as data (Radosavovic et al. 2020, sections 3 and 4; pycls
- * sweep defaults). Each is a SpaceDefinition, checked by the same rules as a user's YAML.
+ * The built-in design spaces as data. Each is a SpaceDefinition, checked by the same rules as a
+ * user's YAML.
+ *
+ * The paper's (Radosavovic et al. 2020, sections 3 and 4; pycls sweep defaults): AnyNetX_A..E,
+ * RegNetX, RegNetY. The mobile families' (on src/space/presets' generators): EfficientNet's
+ * compound scaling, MobileNet width and depth multipliers, FBNet's per-layer op choice, PP-LCNet's
+ * scale with a kernel and SE choice per block, and an AnyNet of MBConv stages.
  *
  * AnyNetX bottleneck ratios: the paper's b_i in {1, 2, 4} divides the width (w_b = w/b); dse, like
  * pycls, stores the multiplier bot_mul = 1/b, so the choice is {1, 0.5, 0.25}.
@@ -34,6 +39,74 @@ const regnetParams: Record<string, ParamDef> = {
   group_w: { dist: 'power2_or_log_uniform', low: 8, high: 128, q: 8, per_stage: false },
 };
 
+const choice = (values: (number | string | boolean)[], perStage = false): ParamDef => ({ dist: 'choice', values, per_stage: perStage });
+const multiplier = (low: number, high: number): ParamDef => ({ dist: 'log_uniform', low, high, q: 0.01, per_stage: false });
+
+/** The mobile families' spaces: each samples the knobs of one generator (kind family). */
+const MOBILE_SPACES: Record<string, SpaceDefinition> = {
+  efficientnet: {
+    name: 'efficientnet',
+    description: 'EfficientNet scaling (Tan & Le 2019, sec. 3.3): width and depth multipliers of the B0 base, each logU[0.5, 2] in steps of 0.01; the grid compound scaling is fitted on',
+    kind: 'family',
+    family: 'efficientnet',
+    params: { width_mult: multiplier(0.5, 2), depth_mult: multiplier(0.5, 2) },
+    fixed: {},
+    order: [],
+  },
+  mobilenetv2: {
+    name: 'mobilenetv2',
+    description: 'MobileNetV2 (timm): width multiplier logU[0.25, 2], depth multiplier logU[0.5, 2], steps of 0.01',
+    kind: 'family',
+    family: 'mobilenetv2',
+    params: { width_mult: multiplier(0.25, 2), depth_mult: multiplier(0.5, 2) },
+    fixed: {},
+    order: [],
+  },
+  mobilenetv3: {
+    name: 'mobilenetv3',
+    description: 'MobileNetV3 (timm): the large or small table, width multiplier logU[0.25, 2], depth multiplier logU[0.5, 2], steps of 0.01',
+    kind: 'family',
+    family: 'mobilenetv3',
+    params: { variant: choice(['large', 'small']), width_mult: multiplier(0.25, 2), depth_mult: multiplier(0.5, 2) },
+    fixed: {},
+    order: [],
+  },
+  fbnet: {
+    name: 'fbnet',
+    description: 'FBNet (Wu et al. 2019): one of 9 ops per layer for 22 layers (9^22 networks) on the fbnet_a/b/c macro-architecture',
+    kind: 'family',
+    family: 'fbnet',
+    params: { op: choice(['k3_e1', 'k3_e1_g2', 'k3_e3', 'k3_e6', 'k5_e1', 'k5_e1_g2', 'k5_e3', 'k5_e6', 'skip'], true) },
+    fixed: {},
+    order: [],
+  },
+  pplcnet: {
+    name: 'pplcnet',
+    description: 'PP-LCNet (Cui et al. 2021): scale in {0.25..2.5}, and per block (13) a 3x3 or 5x5 depthwise kernel and SE or not',
+    kind: 'family',
+    family: 'pplcnet',
+    params: { scale: choice([0.25, 0.35, 0.5, 0.75, 1, 1.5, 2, 2.5]), k: choice([3, 5], true), se: choice([false, true], true) },
+    fixed: {},
+    order: [],
+  },
+  mbconv_stages: {
+    name: 'mbconv_stages',
+    description: 'AnyNet of MBConv stages (an EfficientNet-like AnyNet): 7 stages (EfficientNet-B0\'s count), per stage d<=8, w<=512 (multiple of 8), exp_r in {1,3,6}, k in {3,5}, SE 0 or 0.25; SiLU',
+    kind: 'anynet',
+    stages: 7,
+    block: 'mbconv',
+    params: {
+      depth: { dist: 'log_uniform', low: 1, high: 8, q: 1, per_stage: true },
+      width: { dist: 'log_uniform', low: 8, high: 512, q: 8, per_stage: true },
+      exp_r: choice([1, 3, 6], true),
+      k: choice([3, 5], true),
+      se_r: choice([0, 0.25], true),
+    },
+    fixed: { act: 'silu' },
+    order: [],
+  },
+};
+
 export const BUILTIN_SPACES: Readonly<Record<string, SpaceDefinition>> = {
   anynetx_a: anynetx('a', 'AnyNetX_A: 4 stages, per stage d<=16, w<=1024 (multiple of 8), b in {1,2,4}, g in {1..32}', false, false, []),
   anynetx_b: anynetx('b', 'AnyNetX_B: AnyNetX_A with one bottleneck ratio shared by all stages', true, false, []),
@@ -58,4 +131,5 @@ export const BUILTIN_SPACES: Readonly<Record<string, SpaceDefinition>> = {
     fixed: { bot_mul: 1, se_r: 0.25 },
     order: [],
   },
+  ...MOBILE_SPACES,
 };

@@ -5,10 +5,30 @@
  * A SpaceDefinition is JSON-serializable and is exactly the normalized form of an inline `space:`
  * section, so a resolved space can be stored and read back as a section.
  */
-import { type ParamDef as SchemaParam, type ParamSchema, P, REGNET_Q, STRUCTURAL_BLOCK_PARAMS, type ParamValue, checkValue, describeDomain, nodeType, nodeTypes } from '../space/index.js';
+import {
+  type Family,
+  type ParamDef as SchemaParam,
+  type ParamSchema,
+  P,
+  REGNET_Q,
+  STRUCTURAL_BLOCK_PARAMS,
+  type ParamValue,
+  checkValue,
+  describeDomain,
+  families,
+  family,
+  nodeType,
+  nodeTypes,
+  suggest,
+} from '../space/index.js';
 import { type ScalarSampler, checkSampler, isMultipleOf, samplerSupport } from './distributions.js';
 
-export type SpaceKind = 'anynet' | 'regnet';
+/**
+ * anynet: per-stage depths and widths of one block type; regnet: RegNet's quantized linear widths;
+ * family: the knobs of a reference's network generator (width and depth multipliers, per-block or
+ * per-layer choices), e.g. EfficientNet's compound scaling or FBNet's per-layer op choice.
+ */
+export type SpaceKind = 'anynet' | 'regnet' | 'family';
 
 /** A sampled parameter: a scalar sampler, drawn once (shared by all stages) or once per stage. */
 export type ParamDef = ScalarSampler & { per_stage: boolean };
@@ -23,6 +43,8 @@ export interface SpaceDefinition {
   stages?: number;
   /** Block type the space is meant for; the experiment's network.block overrides it. */
   block?: string;
+  /** family kind: the generator (src/space/presets: efficientnet, mobilenetv2, mobilenetv3, mnasnet, pplcnet, fbnet). */
+  family?: string;
   /** Sampled parameters, drawn in this key order (see draw.ts). */
   params: Record<string, ParamDef>;
   /** Fixed parameters: a value, or (anynet) one value per stage. */
@@ -46,16 +68,28 @@ export const KIND_PARAMS: Record<SpaceKind, ParamSchema> = {
     depth: P.int({ min: 1, doc: 'blocks in a stage' }),
     width: P.int({ min: 1, doc: 'width of a stage' }),
   },
+  family: {},
 };
+
+/** A family space may sample or fix the input resolution; the dataset's otherwise (the engines resize). */
+export const RESOLUTION = P.int({ min: 8, max: 1024, doc: 'input resolution; the dataset is resized to it' });
 
 /** The block type a space's parameters are checked against when it names none. */
 export const DEFAULT_BLOCK = 'res_bottleneck_block';
 
-/** Every parameter a space of this kind may sample or fix with this block type: structure, then the block's own. */
-export function spaceParams(kind: SpaceKind, blockType: string): ParamSchema {
+/** Every parameter a space of this kind may sample or fix: structure, then the block's own (or the family's). */
+export function spaceParams(kind: SpaceKind, blockType: string, fam?: Family): ParamSchema {
+  if (kind === 'family') return fam ? { ...fam.params, resolution: RESOLUTION } : {};
   const out: ParamSchema = { ...KIND_PARAMS[kind] };
   for (const [k, d] of Object.entries(nodeType(blockType)?.params ?? {})) if (!STRUCTURAL_BLOCK_PARAMS.has(k) && !(k in out)) out[k] = d;
   return out;
+}
+
+/** How many values a per-stage (per-unit) parameter takes in this space, or undefined (regnet). */
+export function unitCount(def: SpaceDefinition): number | undefined {
+  if (def.kind === 'anynet') return def.stages;
+  if (def.kind === 'family') return family(def.family ?? '')?.units?.count;
+  return undefined;
 }
 
 function takenByAnyBlock(name: string): boolean {
@@ -93,13 +127,29 @@ function samplerFits(s: ScalarSampler, d: SchemaParam): string | null {
 /** Every semantic rule a definition must satisfy, beyond the shapes the zod schema checks. */
 export function checkDefinition(def: SpaceDefinition, blockType = def.block ?? DEFAULT_BLOCK): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
-  const schema = spaceParams(def.kind, blockType);
+  const fam = def.kind === 'family' ? family(def.family ?? '') : undefined;
+  if (def.kind === 'family') {
+    if (!fam) {
+      const names = families().map((f) => f.name);
+      return [{ path: ['family'], message: def.family ? `unknown family "${def.family}"${suggest(def.family, names)} (families: ${names.join(', ')})` : `a family space names its family (${names.join(', ')})` }];
+    }
+    if (def.stages !== undefined) issues.push({ path: ['stages'], message: `family ${fam.name} fixes its own structure; stages apply to anynet spaces` });
+    if (def.block !== undefined) issues.push({ path: ['block'], message: `family ${fam.name} fixes its own blocks; block applies to anynet and regnet spaces` });
+    if (def.order.length) issues.push({ path: ['order'], message: 'ordering constraints apply to anynet spaces only' });
+    const conflict = fam.check?.([...Object.keys(def.params), ...Object.keys(def.fixed)]);
+    if (conflict) issues.push({ path: ['params'], message: conflict });
+  } else if (def.family !== undefined) {
+    issues.push({ path: ['family'], message: `family applies to kind: family spaces, not ${def.kind}` });
+  }
+  const schema = spaceParams(def.kind, blockType, fam);
   const known = Object.keys(schema);
-  const unknown = (name: string) => `unknown ${def.kind} parameter "${name}" for ${blockType} (known: ${known.join(', ')})`;
+  const units = unitCount(def);
+  const perUnit = (name: string) => def.kind === 'anynet' || (fam?.units?.params.includes(name) ?? false);
+  const unknown = (name: string) => `unknown ${def.kind} parameter "${name}" for ${fam ? `family ${fam.name}` : blockType} (known: ${known.join(', ')})`;
   if (def.kind === 'regnet') {
     if (def.stages !== undefined) issues.push({ path: ['stages'], message: 'a RegNet\'s stage count follows from its parameters; limit it with constraints.stages instead' });
     if (def.order.length) issues.push({ path: ['order'], message: 'ordering constraints apply to anynet spaces only (RegNet widths and depths never decrease)' });
-  } else if (def.stages === undefined) {
+  } else if (def.kind === 'anynet' && def.stages === undefined) {
     issues.push({ path: ['stages'], message: 'an anynet space needs its number of stages, e.g. stages: 4' });
   }
   for (const [name, p] of Object.entries(def.params)) {
@@ -110,6 +160,7 @@ export function checkDefinition(def: SpaceDefinition, blockType = def.block ?? D
     const problems = checkSampler(p);
     for (const prob of problems) issues.push({ path: ['params', name, ...(prob.field ? [prob.field] : [])], message: prob.message });
     if (p.per_stage && def.kind === 'regnet') issues.push({ path: ['params', name, 'per_stage'], message: 'RegNet parameters are drawn once per model, not per stage' });
+    if (p.per_stage && def.kind === 'family' && !perUnit(name)) issues.push({ path: ['params', name, 'per_stage'], message: `${name} is one value per model in family ${fam!.name}${fam!.units ? ` (per ${fam!.units.count} units: ${fam!.units.params.join(', ')})` : ''}` });
     const misfit = problems.length ? null : samplerFits(p, schema[name]);
     if (misfit) issues.push({ path: ['params', name], message: misfit });
     if (name in def.fixed) issues.push({ path: ['fixed', name], message: `"${name}" is both sampled (params) and fixed; keep one` });
@@ -118,14 +169,14 @@ export function checkDefinition(def: SpaceDefinition, blockType = def.block ?? D
     if (!known.includes(name)) {
       // A base space's fixed value that another block type takes (regnetx's bot_mul under
       // res_basic_block) is ignored, as the sampler ignores it; a name no block type has is a typo.
-      if (!takenByAnyBlock(name)) issues.push({ path: ['fixed', name], message: unknown(name) });
+      if (def.kind === 'family' || !takenByAnyBlock(name)) issues.push({ path: ['fixed', name], message: unknown(name) });
       continue;
     }
     const perStage = Array.isArray(v) && schema[name].kind !== 'ints';
     const values = perStage ? (v as ParamValue[]) : [v as ParamValue];
-    if (perStage && def.kind === 'regnet') issues.push({ path: ['fixed', name], message: 'RegNet parameters take one value, not a list' });
-    if (perStage && def.kind === 'anynet' && def.stages !== undefined && values.length !== def.stages) {
-      issues.push({ path: ['fixed', name], message: `has ${values.length} entries but the space has ${def.stages} stages` });
+    if (perStage && (def.kind === 'regnet' || !perUnit(name))) issues.push({ path: ['fixed', name], message: `${def.kind === 'regnet' ? 'RegNet parameters take' : `${name} takes`} one value, not a list` });
+    else if (perStage && units !== undefined && values.length !== units) {
+      issues.push({ path: ['fixed', name], message: `has ${values.length} entries but the space has ${units} ${def.kind === 'anynet' ? 'stages' : 'units'}` });
     }
     const bad = values.find((x) => checkValue(schema[name], x) !== null);
     if (bad !== undefined) issues.push({ path: ['fixed', name], message: `must be ${describeDomain(schema[name])}, got ${JSON.stringify(bad)}` });
@@ -187,5 +238,6 @@ export function applyOverride(base: SpaceDefinition, o: SpaceOverride): SpaceDef
   if (stages !== undefined) def.stages = stages;
   const block = o.block ?? base.block;
   if (block !== undefined) def.block = block;
+  if (base.family !== undefined) def.family = base.family;
   return def;
 }

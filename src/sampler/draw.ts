@@ -12,11 +12,14 @@
  * which candidates are kept.
  */
 import {
+  type Family,
+  type ModelSpec,
   type NetworkConfig,
   type ParamValue,
   type RegnetWidths,
   STRUCTURAL_BLOCK_PARAMS,
   adjustBlockCompatibility,
+  family,
   generateRegnet,
   nodeType,
   regnetStageCount,
@@ -24,7 +27,7 @@ import {
   unknownNodeType,
 } from '../space/index.js';
 import { UserError } from '../util/errors.js';
-import { KIND_PARAMS, type SpaceDefinition } from './definition.js';
+import { KIND_PARAMS, type SpaceDefinition, unitCount } from './definition.js';
 import { type Draw, compileSampler } from './distributions.js';
 import type { Rng } from './rng.js';
 
@@ -52,12 +55,22 @@ export class CompiledSpace {
   /** The block parameters the space sets (sampled or fixed); the others take the registry's defaults. */
   private readonly blockParamNames: string[];
   private readonly strides: number[] | undefined;
+  /** Values a per-stage (per-unit) parameter draws. */
+  private readonly units: number;
+  private readonly family?: Family;
 
   constructor(
     readonly def: SpaceDefinition,
     readonly network: NetworkConfig,
   ) {
     this.sampled = Object.entries(def.params).map(([name, p]) => ({ name, draw: compileSampler(p), perStage: p.per_stage }));
+    this.units = unitCount(def) ?? 0;
+    if (def.kind === 'family') {
+      this.family = family(def.family!);
+      if (!this.family) throw new UserError(`space.family: unknown family "${def.family}"`);
+      this.blockParamNames = [];
+      return;
+    }
     const block = nodeType(network.blockType);
     if (!block || block.kind !== 'block') throw new UserError(`network.block: ${unknownNodeType(network.blockType, 'block')}`);
     const structural = KIND_PARAMS[def.kind];
@@ -74,7 +87,7 @@ export class CompiledSpace {
   /** Draws the sampled parameters of one candidate (see the draw order above). */
   draw(rng: Rng): ParamValues {
     const out: ParamValues = {};
-    const n = this.def.stages ?? 0;
+    const n = this.units;
     for (const p of this.sampled) {
       if (p.perStage) {
         const values = new Array<ParamValue>(n);
@@ -103,6 +116,25 @@ export class CompiledSpace {
   /** A parameter's value: sampled, else fixed, else undefined. */
   private value(sampled: ParamValues, name: string): ParamValue | ParamValue[] | undefined {
     return sampled[name] ?? this.def.fixed[name];
+  }
+
+  /**
+   * A family candidate's spec: the family's generator on the sampled and fixed values (a per-unit
+   * value given once applies to every unit; one not given leaves the reference's own), at the
+   * sampled resolution or the network's.
+   */
+  familySpec(sampled: ParamValues): ModelSpec {
+    const fam = this.family!;
+    const values: Record<string, ParamValue | ParamValue[]> = {};
+    for (const [k, d] of Object.entries(fam.params)) {
+      const v = this.value(sampled, k);
+      const unit = fam.units?.params.includes(k) ?? false;
+      if (v !== undefined) values[k] = unit && !Array.isArray(v) ? new Array<ParamValue>(this.units).fill(v) : v;
+      else if (!unit && d.default !== undefined) values[k] = d.default;
+    }
+    const resolution = this.value(sampled, 'resolution');
+    const input = { resolution: typeof resolution === 'number' ? resolution : this.network.resolution, classes: this.network.numClasses, channels: this.network.inputChannels ?? 3 };
+    return fam.build(values, input);
   }
 
   /** RegNet stage counts (no arrays built), for the stage constraint before anything else. */

@@ -4,12 +4,26 @@
  * quantization level, stage count in range), the AnyNet ordering constraints, then the complexity
  * ranges; keep it if all pass, until n are kept or max_draws candidates were drawn.
  */
-import { type Complexity, type ModelSpec, NETWORK_DEFAULTS, OpError, type NetworkConfig, type ParamValue, SpecError, buildAnyNetSpec, stagesComplexity } from '../space/index.js';
+import {
+  type Complexity,
+  type ModelSpec,
+  NETWORK_DEFAULTS,
+  OpError,
+  type NetworkConfig,
+  type ParamValue,
+  SpecError,
+  buildAnyNetSpec,
+  complexity,
+  headNode,
+  stemNode,
+  stageSummaries,
+  stagesComplexity,
+} from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import type { SpaceDefinition } from './definition.js';
 import { type CandidateStages, CompiledSpace, type ParamValues } from './draw.js';
 import { Rng } from './rng.js';
-import { type Constraints, DEFAULT_MAX_DRAWS, type NetworkSection, type Range } from './schema.js';
+import { type Constraints, DEFAULT_MAX_DRAWS, type NetworkSection, type Range, nodeRefParts } from './schema.js';
 
 export { BUILTIN_SPACES } from './builtinSpaces.js';
 export type { SpaceDefinition, ParamDef, SpaceKind } from './definition.js';
@@ -98,18 +112,28 @@ export interface InputShape {
 /** The network a sample becomes: the experiment's network section over dse's defaults (ImageNet-style stem). */
 export function networkConfig(section: NetworkSection | undefined, input: InputShape, space?: SpaceDefinition): NetworkConfig {
   const d = NETWORK_DEFAULTS;
+  const stem = section?.stem === undefined ? undefined : nodeRefParts(section.stem);
   const stride = section?.stride ?? d.stride;
-  return {
-    stem: section?.stem ?? d.stem,
+  const head = section?.head === undefined ? undefined : nodeRefParts(section.head);
+  const { head_w: headW, ...headParams } = head?.params ?? {};
+  const cfg: NetworkConfig = {
+    stem: stem?.type ?? d.stem,
     stemW: section?.stem_w ?? d.stemW,
     blockType: section?.block ?? space?.block ?? d.blockType,
     resolution: input.resolution,
     numClasses: input.num_classes,
     inputChannels: input.channels,
-    headW: section?.head_w ?? d.headW,
     stride,
     firstStride: section?.first_stride ?? stride,
   };
+  if (section?.strides) cfg.strides = section.strides;
+  if (stem && Object.keys(stem.params).length) cfg.stemParams = stem.params;
+  if (head) cfg.head = head.type;
+  if (Object.keys(headParams).length) cfg.headParams = headParams;
+  // A head type's own default width stands unless the section sets one; dse's default head has none.
+  const width = section?.head_w ?? (headW as number | undefined) ?? (head ? undefined : d.headW);
+  if (width !== undefined) cfg.headW = width;
+  return cfg;
 }
 
 function inRange(v: number, r: Range | undefined): boolean {
@@ -118,7 +142,7 @@ function inRange(v: number, r: Range | undefined): boolean {
 
 /** Checks candidates against the constraints; returns the first failing reason, or null. */
 class Checker {
-  private readonly stagesRange: Range | undefined;
+  readonly stagesRange: Range | undefined;
 
   constructor(
     private readonly space: CompiledSpace,
@@ -176,13 +200,40 @@ function sample(opts: SampleOptions): SampleResult {
   const keys = new Set<string>();
   const models: SampledModel[] = [];
   const input = { channels: network.inputChannels ?? 3, resolution: network.resolution };
-  const stem = { type: network.stem, w_out: network.stemW };
-  const head = { num_classes: network.numClasses, head_w: network.headW ?? 0 };
+  const stem = stemNode(network);
+  const head = headNode(network);
+  const familyRejects = opts.space.kind === 'family' ? new Map<string, string>() : null;
 
   while (models.length < n) {
     if (stats.drawn >= maxDraws) throw new SamplerExhaustedError(stats, n);
     stats.drawn++;
     const sampled = space.draw(rng);
+    if (familyRejects) {
+      // A family builds its network directly; its knobs are few and discrete, so a drawn key repeats
+      // often and its verdict is remembered instead of rebuilding and recosting the network.
+      const key = space.key(sampled);
+      if (keys.has(key)) {
+        stats.duplicates++;
+        continue;
+      }
+      const known = familyRejects.get(key);
+      if (known) {
+        reject(known);
+        continue;
+      }
+      const spec = space.familySpec(sampled);
+      const cx = complexity(spec);
+      const over = checker.complexity(cx) ?? (inRange(stageSummaries(spec).length, checker.stagesRange) ? null : 'stages:count');
+      if (over) {
+        familyRejects.set(key, over);
+        reject(over);
+        continue;
+      }
+      keys.add(key);
+      models.push({ index: models.length, params: { ...space.allValues(sampled), resolution: spec.input.resolution }, spec, cx, key });
+      stats.kept++;
+      continue;
+    }
     const early = checker.regnetStages(sampled);
     if (early) {
       reject(early);

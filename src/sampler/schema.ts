@@ -6,7 +6,7 @@
  * SpaceSectionSchema resolves what it validates: its output is the complete SpaceDefinition.
  */
 import { z } from 'zod';
-import { nodeType, nodeTypeNames, unknownNodeType } from '../space/index.js';
+import { DEFAULT_HEAD, type ParamValue, nodeType, nodeTypeNames, resolveParams, unknownNodeType } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { BUILTIN_SPACES } from './builtinSpaces.js';
 import {
@@ -67,7 +67,8 @@ const commonSpaceKeys = {
 
 const InlineSpaceSchema = z.strictObject({
   ...commonSpaceKeys,
-  kind: z.enum(['anynet', 'regnet']),
+  kind: z.enum(['anynet', 'regnet', 'family']),
+  family: z.string().optional(),
   params: z.record(z.string(), ParamSchema),
 });
 
@@ -99,6 +100,7 @@ function resolveSection(input: unknown, ctx: Ctx): SpaceDefinition | typeof z.NE
     if (s.description !== undefined) def.description = s.description;
     if (s.stages !== undefined) def.stages = s.stages;
     if (s.block !== undefined) def.block = s.block;
+    if (s.family !== undefined) def.family = s.family;
   } else {
     ctx.addIssue({ code: 'custom', message: `expected a built-in space name (${Object.keys(BUILTIN_SPACES).join(', ')}), {base: name, ...overrides} or a full definition with kind and params` });
   }
@@ -193,14 +195,74 @@ export type Constraints = z.output<typeof ConstraintsSchema>;
 
 // ---------------------------------------------------------------- network
 
-export const NetworkSectionSchema = z.strictObject({
-  stem: z.enum(nodeTypeNames('stem') as [string, ...string[]]).optional(),
-  stem_w: z.int().min(1).optional(),
-  block: z.enum(nodeTypeNames('block') as [string, ...string[]]).optional(),
-  /** Stride of each stage's first block (default 2). */
-  stride: z.int().min(1).optional(),
-  /** Stride of stage 1's first block (default: stride). */
-  first_stride: z.int().min(1).optional(),
-  head_w: z.int().min(0).optional(),
-});
+/** A stem or head in a network section: its type and parameters. */
+export type NodeRef = { type: string } & Record<string, ParamValue>;
+
+/** A network section's stem or head as type and parameters. */
+export function nodeRefParts(ref: string | NodeRef): { type: string; params: Record<string, ParamValue> } {
+  if (typeof ref === 'string') return { type: ref, params: {} };
+  const { type, ...params } = ref;
+  return { type, params };
+}
+
+/** Parameters a network section cannot set on a node: the section sets them itself. */
+const SET_BY_SECTION: Record<'stem' | 'head', Record<string, string>> = {
+  stem: { w_out: 'set the stem width with network.stem_w' },
+  head: { num_classes: 'the classes come from the dataset' },
+};
+
+/**
+ * A stem or head: a node type name, or `{type, ...params}` with the node's other parameters
+ * (checked against the registry). The output keeps that form (a bare name when no parameter is
+ * given), so a stored sweep's config compares equal to the file that made it.
+ */
+function nodeRef(kind: 'stem' | 'head', fallback?: string) {
+  return z.unknown().transform((v, ctx) => {
+    const given = typeof v === 'string' ? { type: v } : v;
+    if (!given || typeof given !== 'object' || Array.isArray(given)) {
+      ctx.addIssue({ code: 'custom', message: `expected a ${kind} node type (${nodeTypeNames(kind).join(', ')}) or {type, ...parameters}` });
+      return z.NEVER;
+    }
+    const { type = fallback, ...params } = given as Record<string, unknown>;
+    const def = typeof type === 'string' ? nodeType(type) : undefined;
+    if (!def || def.kind !== kind) {
+      ctx.addIssue({ code: 'custom', message: unknownNodeType(String(type), kind), path: typeof v === 'string' ? [] : ['type'] });
+      return z.NEVER;
+    }
+    let ok = true;
+    for (const [key, why] of Object.entries(SET_BY_SECTION[kind])) {
+      if (key in params) {
+        ctx.addIssue({ code: 'custom', message: `is not set here: ${why}`, path: [key] });
+        ok = false;
+      }
+    }
+    const own = Object.fromEntries(Object.entries(def.params).filter(([k]) => !(k in SET_BY_SECTION[kind])));
+    const { issues } = resolveParams(own, params);
+    for (const issue of issues.filter((i) => i.key === null || i.key in params)) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.key ? [issue.key] : [] });
+      ok = false;
+    }
+    if (!ok) return z.NEVER;
+    return Object.keys(params).length || typeof v !== 'string' ? ({ type: def.name, ...params } as NodeRef) : def.name;
+  });
+}
+
+export const NetworkSectionSchema = z
+  .strictObject({
+    stem: nodeRef('stem').optional(),
+    stem_w: z.int().min(1).optional(),
+    block: z.enum(nodeTypeNames('block') as [string, ...string[]]).optional(),
+    /** Stride of each stage's first block (default 2). */
+    stride: z.int().min(1).optional(),
+    /** Stride of stage 1's first block (default: stride). */
+    first_stride: z.int().min(1).optional(),
+    /** Every stage's first-block stride (anynet spaces: one per stage); overrides stride and first_stride. */
+    strides: z.array(z.int().min(1)).min(1).optional(),
+    head: nodeRef('head', DEFAULT_HEAD).optional(),
+    head_w: z.int().min(0).optional(),
+  })
+  .superRefine((n, ctx) => {
+    if (n.strides && (n.stride !== undefined || n.first_stride !== undefined)) ctx.addIssue({ code: 'custom', message: 'strides gives every stage\'s stride; drop stride and first_stride', path: ['strides'] });
+    if (n.head_w !== undefined && n.head && typeof n.head !== 'string' && 'head_w' in n.head) ctx.addIssue({ code: 'custom', message: 'is set twice, by network.head_w and network.head.head_w; keep one', path: ['head_w'] });
+  });
 export type NetworkSection = z.output<typeof NetworkSectionSchema>;

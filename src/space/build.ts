@@ -25,11 +25,18 @@ export interface StageLists {
 export interface NetworkOptions {
   stem: string;
   stemW: number;
+  /** The stem's other parameters (its act, stride, ...); the registry's defaults otherwise. */
+  stemParams?: Record<string, ParamValue>;
   blockType: string;
   resolution: number;
   numClasses: number;
   inputChannels?: number;
+  /** Head node type; default anynet_head. */
+  head?: string;
+  /** The head's width (head_w); the head type's default when absent. */
   headW?: number;
+  /** The head's other parameters (act, dropout, ...). */
+  headParams?: Record<string, ParamValue>;
 }
 
 /** NetworkOptions plus the stage strides used when a sampler or a RegNet decides the stage count. */
@@ -38,17 +45,37 @@ export interface NetworkConfig extends NetworkOptions {
   stride?: number;
   /** Stride of stage 1's first block, when it differs (CIFAR nets keep full resolution in stage 1). */
   firstStride?: number;
+  /** Every stage's first-block stride, for a fixed stage count (EfficientNet: 1,2,2,2,1,2,1); overrides stride and firstStride. */
+  strides?: number[];
 }
 
 /** dse's network defaults (pycls's ImageNet AnyNet): what a sampler or a flag leaves unset. */
 export const NETWORK_DEFAULTS = { stem: 'simple_stem_in', stemW: 32, blockType: 'res_bottleneck_block', stride: 2, headW: 0 } as const;
 
-/** Per-stage strides: firstStride (default: stride) for stage 1, stride (default 2) for the rest. */
-export function stageStrides(numStages: number, cfg: Pick<NetworkConfig, 'stride' | 'firstStride'>): number[] {
+/** Per-stage strides: the strides list, else firstStride (default: stride) for stage 1 and stride (default 2) for the rest. */
+export function stageStrides(numStages: number, cfg: Pick<NetworkConfig, 'stride' | 'firstStride' | 'strides'>): number[] {
+  if (cfg.strides) {
+    if (cfg.strides.length !== numStages) throw new SpecError('strides', `has ${cfg.strides.length} entries but the network has ${numStages} stages`);
+    return [...cfg.strides];
+  }
   const stride = cfg.stride ?? 2;
   const out = new Array<number>(numStages).fill(stride);
   if (numStages > 0) out[0] = cfg.firstStride ?? stride;
   return out;
+}
+
+export const DEFAULT_HEAD = 'anynet_head';
+
+/** The stem node of a network: type and given parameters (w_out from stemW). */
+export function stemNode(opts: NetworkOptions): { type: string; params: Record<string, ParamValue> } {
+  return { type: opts.stem, params: { ...opts.stemParams, w_out: opts.stemW } };
+}
+
+/** The head node of a network: type and given parameters (num_classes from numClasses, head_w from headW). */
+export function headNode(opts: NetworkOptions): { type: string; params: Record<string, ParamValue> } {
+  const params: Record<string, ParamValue> = { ...opts.headParams, num_classes: opts.numClasses };
+  if (opts.headW !== undefined) params.head_w = opts.headW;
+  return { type: opts.head ?? DEFAULT_HEAD, params };
 }
 
 /** A node with its parameters resolved against the registry (defaults filled); SpecError naming `where` otherwise. */
@@ -70,6 +97,8 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
   if (!blockType || blockType.kind !== 'block') throw new SpecError('block', unknownNodeType(opts.blockType, 'block'));
   const stem = nodeType(opts.stem);
   if (!stem || stem.kind !== 'stem') throw new SpecError('stem', unknownNodeType(opts.stem, 'stem'));
+  const head = headNode(opts);
+  if (nodeType(head.type)?.kind !== 'head') throw new SpecError('head', unknownNodeType(head.type, 'head'));
   positiveInt('stem-w', opts.stemW);
   positiveInt('resolution', opts.resolution);
   positiveInt('classes', opts.numClasses);
@@ -84,7 +113,7 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
     if (params[key].length !== n) throw new SpecError(key, `has ${params[key].length} entries but depths has ${n}`);
   }
 
-  const nodes: NodeSpec[] = [resolvedNode('stem', opts.stem, { w_out: opts.stemW }, 'stem')];
+  const nodes: NodeSpec[] = [resolvedNode('stem', opts.stem, stemNode(opts).params, 'stem')];
   for (let s = 0; s < n; s++) {
     const stage = `s${s + 1}`;
     const given: Record<string, ParamValue> = { w_out: stages.widths[s] };
@@ -93,7 +122,7 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
       nodes.push(resolvedNode(`${stage}.b${i + 1}`, opts.blockType, { ...given, stride: i === 0 ? stages.strides[s] : 1 }, 'block', { stage }));
     }
   }
-  nodes.push(resolvedNode('head', 'anynet_head', { num_classes: opts.numClasses, head_w: opts.headW ?? 0 }, 'head'));
+  nodes.push(resolvedNode('head', head.type, head.params, 'head'));
   const spec: ModelSpec = { version: SPEC_VERSION, input: { channels: opts.inputChannels ?? 3, resolution: opts.resolution }, nodes };
   analyzeSpec(spec);
   return spec;

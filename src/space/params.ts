@@ -153,10 +153,11 @@ export function resolveParams(schema: ParamSchema, given: unknown): { values: Re
     return { values, issues: [{ key: null, message: `must be an object of parameters, got ${JSON.stringify(given)}` }] };
   }
   const input = (given ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
+  for (const key in input) {
     if (!Object.hasOwn(schema, key)) issues.push({ key, message: `unknown parameter${suggest(key, Object.keys(schema))} (it takes: ${Object.keys(schema).join(', ') || 'none'})` });
   }
-  for (const [key, def] of Object.entries(schema)) {
+  // Specs resolve every node's parameters: the schema's entries are listed once, not per node.
+  for (const [key, def] of entriesOf(schema)) {
     const v = input[key];
     if (v === undefined) {
       if (def.default !== undefined) values[key] = def.default;
@@ -165,9 +166,17 @@ export function resolveParams(schema: ParamSchema, given: unknown): { values: Re
     }
     const problem = checkValue(def, v);
     if (problem) issues.push({ key, message: problem });
-    else values[key] = normalize(def, v as ParamValue);
+    else values[key] = normalizeValue(def, v as ParamValue);
   }
   return { values, issues };
+}
+
+const ENTRIES = new WeakMap<ParamSchema, [string, ParamDef][]>();
+
+function entriesOf(schema: ParamSchema): [string, ParamDef][] {
+  let e = ENTRIES.get(schema);
+  if (!e) ENTRIES.set(schema, (e = Object.entries(schema)));
+  return e;
 }
 
 /** A scalar given for a list parameter: kernel 3 is [3, 3] for a pair, [3] for a list. */
@@ -175,7 +184,8 @@ function expandScalar(d: IntsParam, v: number): number[] {
   return new Array<number>(Math.max(1, d.minLength ?? 1)).fill(v);
 }
 
-function normalize(def: ParamDef, v: ParamValue): ParamValue {
+/** A valid value in its stored form (a scalar given for a list parameter expanded). */
+export function normalizeValue(def: ParamDef, v: ParamValue): ParamValue {
   return def.kind === 'ints' && typeof v === 'number' ? expandScalar(def, v) : v;
 }
 

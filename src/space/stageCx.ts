@@ -8,15 +8,16 @@
  */
 import { type Complexity, nodeCost } from './graph.js';
 import type { Shape } from './ops.js';
-import type { ParamValue } from './params.js';
+import { type ParamValue, normalizeValue } from './params.js';
 import { type AnyNodeType, nodeType } from './registry.js';
 import type { InputSpec } from './spec.js';
 
 export interface StageLayout {
   input: InputSpec;
-  stem: { type: string; w_out: number };
+  /** Stem and head: node type and given parameters (the rest take their defaults). */
+  stem: { type: string; params: Record<string, ParamValue> };
   blockType: string;
-  head: { num_classes: number; head_w: number };
+  head: { type: string; params: Record<string, ParamValue> };
   depths: ArrayLike<number>;
   widths: ArrayLike<number>;
   strides: ArrayLike<number>;
@@ -51,18 +52,21 @@ export function stagesComplexity(layout: StageLayout): Complexity {
     total.acts += times * c.acts;
   };
   const stem = typeOf(layout.stem.type);
-  const stemParams = Object.assign({}, defaults(stem));
-  stemParams.w_out = layout.stem.w_out;
+  const stemParams = Object.assign({}, defaults(stem), layout.stem.params);
   let { shape, cost } = nodeCost(stem, stemParams, [{ c: layout.input.channels, h: layout.input.resolution, w: layout.input.resolution }]);
   add(cost);
   const block = typeOf(layout.blockType);
   const keys = Object.keys(layout.params);
+  const defs = keys.map((k) => block.params[k]);
   // One parameter object, refilled per stage (nodeCost keeps its own copy of what it remembers).
   const p: Record<string, ParamValue> = Object.assign({ w_out: 0 }, defaults(block));
   for (let s = 0; s < layout.depths.length; s++) {
     p.w_out = layout.widths[s];
     p.stride = layout.strides[s];
-    for (const k of keys) p[k] = layout.params[k][s];
+    for (let i = 0; i < keys.length; i++) {
+      const v = layout.params[keys[i]][s];
+      p[keys[i]] = defs[i]?.kind === 'ints' ? normalizeValue(defs[i], v) : v;
+    }
     const first = nodeCost(block, p, [shape]);
     add(first.cost);
     shape = first.shape;
@@ -74,10 +78,8 @@ export function stagesComplexity(layout: StageLayout): Complexity {
       shape = next.shape as Shape;
     }
   }
-  const head = typeOf('anynet_head');
-  const headParams = Object.assign({}, defaults(head));
-  headParams.num_classes = layout.head.num_classes;
-  headParams.head_w = layout.head.head_w;
+  const head = typeOf(layout.head.type);
+  const headParams = Object.assign({}, defaults(head), layout.head.params);
   add(nodeCost(head, headParams, [shape]).cost);
   return total;
 }

@@ -59,7 +59,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   const parallel = planSlots(resources).length; // validates the resources before anything is written
   // What the run needs from the machine is checked before the store is touched: a missing dataset or
   // python/torch must not leave a new sweep behind.
-  const dataset = loadDataset(exp, opts);
+  const dataset = new SweepDatasets(exp, opts);
   if (!opts.createSlots) await checkEngine(resources);
   const { store, created, added } = openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig });
   let heartbeat: NodeJS.Timeout | undefined;
@@ -121,12 +121,13 @@ async function trainQueue(
   store: Store,
   exp: Experiment,
   resources: SlotResources,
-  dataset: DatasetRef,
+  dataset: SweepDatasets,
   queue: QueuedTrial[],
   opts: SweepRunOptions,
   trained: SweepOutcome['trained'],
 ): Promise<QueueOutcome> {
   if (opts.signal?.aborted) return { aborted: true, error: null };
+  for (const trial of queue) dataset.at(trial.spec.input.resolution); // every resolution prepared before a slot starts
   const slots = await (opts.createSlots ?? createSlots)(resources);
   const byRequest = new Map<string, QueuedTrial>();
   const started = new Set<string>();
@@ -177,7 +178,7 @@ async function trainQueue(
   }
 
   for (const trial of queue) {
-    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset, recipe, device };
+    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe, device };
     byRequest.set(req.trial_id, trial);
     pool.push(req);
   }
@@ -189,21 +190,52 @@ async function trainQueue(
   }
 }
 
-function loadDataset(exp: Experiment, opts: SweepRunOptions): DatasetRef {
-  const cfg: DatasetConfig = { ...exp.dataset, seed: exp.seed };
-  let ref: DatasetRef;
-  try {
-    ref = (opts.prepareDataset ?? prepareDataset)(cfg);
-  } catch (e) {
-    if (e instanceof DatasetError) throw new UserError(`dataset: ${e.message}`);
-    throw e;
+/**
+ * The sweep's prepared datasets by input resolution. The dataset section's resolution is prepared
+ * (and checked against the sampled networks' input) before anything is written; a space that samples
+ * the resolution (family spaces) gets the same source resized to each sampled resolution, prepared
+ * once per resolution and cached on disk like any prepared dataset.
+ */
+class SweepDatasets {
+  private readonly refs = new Map<number, DatasetRef>();
+
+  constructor(
+    private readonly exp: Experiment,
+    private readonly opts: SweepRunOptions,
+  ) {
+    const ref = this.prepare(this.config(undefined));
+    const want = exp.input;
+    if (ref.channels !== want.channels || ref.resolution !== want.resolution || ref.num_classes !== want.num_classes) {
+      throw new UserError(
+        `dataset: ${ref.name} came out as ${ref.channels}x${ref.resolution}px with ${ref.num_classes} classes, but the sampled networks take ` +
+          `${want.channels}x${want.resolution}px with ${want.num_classes}; set dataset.resolution / channels to match`,
+      );
+    }
+    this.refs.set(ref.resolution, ref);
   }
-  const want = exp.input;
-  if (ref.channels !== want.channels || ref.resolution !== want.resolution || ref.num_classes !== want.num_classes) {
-    throw new UserError(
-      `dataset: ${ref.name} came out as ${ref.channels}x${ref.resolution}px with ${ref.num_classes} classes, but the sampled networks take ` +
-        `${want.channels}x${want.resolution}px with ${want.num_classes}; set dataset.resolution / channels to match`,
-    );
+
+  /** The dataset at `resolution` (prepared on first use). */
+  at(resolution: number): DatasetRef {
+    let ref = this.refs.get(resolution);
+    if (!ref) {
+      ref = this.prepare(this.config(resolution));
+      this.refs.set(resolution, ref);
+    }
+    return ref;
   }
-  return ref;
+
+  private config(resolution: number | undefined): DatasetConfig {
+    const cfg: DatasetConfig = { ...this.exp.dataset, seed: this.exp.seed };
+    if (resolution !== undefined) cfg.resolution = resolution;
+    return cfg;
+  }
+
+  private prepare(cfg: DatasetConfig): DatasetRef {
+    try {
+      return (this.opts.prepareDataset ?? prepareDataset)(cfg);
+    } catch (e) {
+      if (e instanceof DatasetError) throw new UserError(`dataset${cfg.resolution !== this.exp.dataset.resolution ? ` at ${cfg.resolution}px` : ''}: ${e.message}`);
+      throw e;
+    }
+  }
 }

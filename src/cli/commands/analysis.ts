@@ -11,11 +11,12 @@ import type { TopLevelSpec } from 'vega-lite';
 import { parseQuantity } from '../../sampler/index.js';
 import { openStore } from '../../store/index.js';
 import { openStoreForSweep } from '../../store/locate.js';
-import { blockWidths } from '../../space/index.js';
+import { blockWidths, renderTable } from '../../space/index.js';
 import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';
 import { fmt } from '../../analysis/charts/theme.js';
+import { categoryBootstrap, splitPopulations } from '../../analysis/categorical.js';
 import { edfAt } from '../../analysis/edf.js';
 import {
   curvesFigure,
@@ -149,7 +150,11 @@ function registerPlotEdf(plot: Command): void {
     .option('--linear-bins', 'linear instead of log-spaced bins')
     .option('--at <errors>', 'also print F(e) at these errors, comma-separated')
     .option('--inclusive', 'with --at: F(e) counts errors <= e instead of < e')
-    .action(async (refs: string[], flags: CommonFlags & { normalized?: string; bins: string; range?: string; linearBins?: boolean; at?: string; inclusive?: boolean }) => {
+    .option('--split <param>', 'one EDF per value of a parameter (act, op, variant, se_r, k[2], ...), and print per value: models, best and median error, and the bootstrap share of rounds it wins')
+    .option('--samples <B>', 'bootstrap rounds (with --split)', '10000')
+    .option('--fraction <share>', 'share of the models drawn per round (with --split)', '0.25')
+    .option('--seed <n>', 'bootstrap seed (with --split)', '0')
+    .action(async (refs: string[], flags: CommonFlags & { normalized?: string; bins: string; range?: string; linearBins?: boolean; at?: string; inclusive?: boolean; split?: string; samples: string; fraction: string; seed: string }) => {
       const kind = parseErrorKind(flags.error);
       const output = outputPath(flags.output, refs, flags.normalized ? `edf-${flags.normalized}` : 'edf');
       let normalize: NormalizeOptions | undefined;
@@ -158,8 +163,22 @@ function registerPlotEdf(plot: Command): void {
         normalize = { by: flags.normalized, bins: positiveInt('--bins', flags.bins), range: flags.range ? parseRange(flags.range) : undefined, scale: flags.linearBins ? 'linear' : 'log' };
       } else if (flags.range || flags.linearBins) throw new UserError('--range and --linear-bins apply to --normalized EDFs; add --normalized flops|params');
       const points = flags.at === undefined ? undefined : numberList('--at', flags.at);
-      const pops = populations(loadSweeps(refs, flags.db), kind);
+      const sweeps = populations(loadSweeps(refs, flags.db), kind);
+      requireTrained(sweeps);
+      const split = flags.split === undefined ? null : splitPopulations(sweeps, flags.split);
+      const pops = split ?? sweeps;
       await writeFigure(output, edfFigure(pops, kind, normalize));
+      if (split) {
+        const bootstrap = bootstrapFlags(flags);
+        for (const p of sweeps) {
+          const parts = split.filter((s) => s.parent === p.label);
+          const models = parts.flatMap((s) => s.models);
+          const stats = categoryBootstrap(models, parts.flatMap((s) => s.models.map(() => s.value)), bootstrap);
+          print(`${p.label}, by ${flags.split} (bootstrap: ${bootstrap.samples} rounds of ${Math.round((bootstrap.fraction ?? 0.25) * 100)}% of ${models.length} models):`);
+          const rows = stats.map((c) => [c.value, String(c.n), c.min.toFixed(2), c.median.toFixed(2), `${(100 * c.wins).toFixed(1)}%`, Number.isNaN(c.bestLo) ? '--' : `[${c.bestLo.toFixed(2)}, ${c.bestHi.toFixed(2)}]`]);
+          print(renderTable([flags.split!, 'n', 'min', 'median', 'wins', 'best 95%'], rows).map((l) => `  ${l}`).join('\n'));
+        }
+      }
       if (points) {
         for (const p of pops) {
           const values = edfAt(p.models.map((m) => m.error), points, { inclusive: flags.inclusive });

@@ -15,7 +15,8 @@ export function registerPresets(program: Command): void {
     .option('--family <name>', 'only this family (e.g. efficientnet, mobilenetv3, fbnetv3)')
     .option('--resolution <px>', 'count at this resolution instead of each preset\'s native one')
     .option('--json', 'print JSON')
-    .action((flags: { family?: string; resolution?: string; json?: boolean }) => {
+    .option('--markdown', 'print a Markdown table (as in the README)')
+    .action((flags: { family?: string; resolution?: string; json?: boolean; markdown?: boolean }) => {
       const families = [...new Set(presets().map((p) => p.family))];
       if (flags.family !== undefined && !families.includes(flags.family)) {
         throw new UserError(`--family: unknown family "${flags.family}"${suggest(flags.family, families)} (families: ${families.join(', ')})`);
@@ -26,10 +27,20 @@ export function registerPresets(program: Command): void {
         return { name: p.name, family: p.family, resolution: res, ...complexity(presetSpec(p.name, { resolution: res })), source: p.source };
       });
       if (flags.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      if (flags.markdown) return void process.stdout.write(presetsMarkdown(rows));
       const lines = renderTable(
         ['preset', 'family', 'res', 'flops', 'params', 'acts'],
         rows.map((r) => [r.name, r.family, String(r.resolution), `${shortCount(r.flops)}F`, shortCount(r.params), shortCount(r.acts)]),
       );
       process.stdout.write(`${lines.join('\n')}\n${rows.length} presets; \`dse cx --preset NAME\` for one, with its exact counts and source\n`);
     });
+}
+
+const groupDigits = (v: number) => v.toLocaleString('en-US');
+
+/** The presets as a Markdown table: exact counts, and the implementation each reproduces. */
+export function presetsMarkdown(rows: { name: string; family: string; resolution: number; flops: number; params: number; acts: number; source: string }[]): string {
+  const lines = ['| preset | family | res | flops | params | acts | reproduces |', '|---|---|---:|---:|---:|---:|---|'];
+  for (const r of rows) lines.push(`| \`${r.name}\` | ${r.family} | ${r.resolution} | ${groupDigits(r.flops)} | ${groupDigits(r.params)} | ${groupDigits(r.acts)} | ${r.source.replace(/\|/g, '\\|')} |`);
+  return `${lines.join('\n')}\n`;
 }

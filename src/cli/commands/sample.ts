@@ -52,9 +52,10 @@ export function registerSample(program: Command): void {
     });
 }
 
-/** The columns of a model listing: the sampled RegNet scalars, or the AnyNet per-stage lists and sampled block parameters. */
+/** The columns of a model listing: the sampled RegNet scalars, a family's sampled knobs, or the AnyNet per-stage lists and sampled block parameters. */
 function columns(space: SpaceDefinition): string[] {
   if (space.kind === 'regnet') return [...Object.keys(space.params), 'ws', 'ds'];
+  if (space.kind === 'family') return [...Object.keys(space.params), 'resolution'].filter((k, i, all) => all.indexOf(k) === i);
   return ['ds', 'ws', 'bs', 'gs', ...Object.keys(space.params).filter((k) => !['depth', 'width', 'bot_mul', 'group_w'].includes(k))];
 }
 

@@ -4,4 +4,4 @@ import './torchvision.js';
 import './mobilevision.js';
 import './paddleclas.js';
 
-export { type Preset, type PresetInput, preset, presetSpec, presets } from './registry.js';
+export { type Family, type Preset, type PresetInput, families, family, preset, presetSpec, presets } from './registry.js';

@@ -10,8 +10,9 @@
  */
 import type { Activation } from '../ops.js';
 import { getDivisibleBy } from '../rounding.js';
-import { MV_ARCHS, type MvArch } from './mobilevisionDefs.js';
-import { type PresetInput, SpecAssembler, definePreset } from './registry.js';
+import { P } from '../params.js';
+import { MV_ARCHS, type MvArch, type MvBlock } from './mobilevisionDefs.js';
+import { CIFAR, type PresetInput, SpecAssembler, defineFamily, definePreset } from './registry.js';
 
 const MV = 'mobile-vision @bb8465c';
 
@@ -29,11 +30,12 @@ function parseOp(op: string): { base: 'ir' | 'conv' | 'skip' | 'ir_pool'; k: num
   };
 }
 
-function fbnet(arch: MvArch, input: PresetInput) {
+function fbnet(arch: MvArch, input: PresetInput, cifar = false) {
   const a = new SpecAssembler();
   const d = arch.width_divisor;
   let wIn = input.channels;
   let headDone = false;
+  let keepFirstStride = !cifar;
   const last = arch.stages.length - 1;
   arch.stages.forEach((stage, si) => {
     let bi = 0;
@@ -41,7 +43,12 @@ function fbnet(arch: MvArch, input: PresetInput) {
       const spec = parseOp(op);
       for (let r = 0; r < n; r++) {
         const id = `xif${si}_${bi++}`;
-        const stride = r === 0 ? s : 1;
+        let stride = r === 0 ? s : 1;
+        // 32px: the stem and the first strided block keep the resolution
+        if (cifar && stride > 1 && (si === 0 || !keepFirstStride)) {
+          stride = 1;
+          if (si > 0) keepFirstStride = true;
+        }
         if (spec.base === 'conv') {
           // ConvBNRelu with nn.Conv2d's default bias
           if (si === 0) a.add('stem', 'conv_stem', { w_out: c, k: spec.k, stride, act: spec.act, bias: true });
@@ -89,3 +96,39 @@ for (const [name, preset] of [
     build: (input) => fbnet(arch, input),
   });
 }
+
+/**
+ * FBNet's search space (Wu et al. 2019): the fixed FBNet macro-architecture of fbnet_a/b/c (a 16-wide
+ * stem; 22 searchable layers of widths 16 | 24 x4 | 32 x4 | 64 x4, 112 x4 | 184 x4, 352 with their
+ * strides; a 1984-wide conv_k1 and the classifier) with one of nine ops per layer.
+ */
+export const FBNET_OPS = ['k3_e1', 'k3_e1_g2', 'k3_e3', 'k3_e6', 'k5_e1', 'k5_e1_g2', 'k5_e3', 'k5_e6', 'skip'] as const;
+const FBNET_LAYERS: [number, number][] = [
+  [16, 1],
+  [24, 2], [24, 1], [24, 1], [24, 1],
+  [32, 2], [32, 1], [32, 1], [32, 1],
+  [64, 2], [64, 1], [64, 1], [64, 1], [112, 1], [112, 1], [112, 1], [112, 1],
+  [184, 2], [184, 1], [184, 1], [184, 1], [352, 1],
+];
+const STAGE_OF = [1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5];
+
+/** One layer of the FBNet space as a mobile-vision block entry. */
+function fbnetLayer(op: string, c: number, s: number): MvBlock {
+  if (op === 'skip') return ['skip', c, s, 1, {}];
+  const [k, e, g] = op.split('_');
+  return [`ir_${k}${g ? '_g2' : ''}`, c, s, 1, { expansion: Number(e.slice(1)), bias: true, ...(g ? { pwl_groups: 2 } : {}) }];
+}
+
+defineFamily({
+  name: 'fbnet',
+  doc: 'FBNet\'s per-layer choice space: on the fixed fbnet_a/b/c macro-architecture, each of 22 layers one of k3/k5 x e1/e3/e6 (e1 also with 2-group pointwise convs and shuffle) or skip',
+  source: `${MV} fbnet_modeldef_cls_fbnet.py (fbnet_a/b/c macro-architecture, IRFBlock with biases, width_divisor 1)`,
+  params: { op: P.enum(FBNET_OPS, { default: 'k3_e6', doc: 'the op of a layer' }), cifar: CIFAR },
+  units: { count: FBNET_LAYERS.length, params: ['op'] },
+  build(v, input) {
+    const ops = (v.op as string[] | undefined) ?? FBNET_LAYERS.map(() => 'k3_e6');
+    const stages: MvBlock[][] = [[['conv_k3', 16, 2, 1, {}]], [], [], [], [], [], [['conv_k1', 1984, 1, 1, {}]]];
+    FBNET_LAYERS.forEach(([c, s], i) => stages[STAGE_OF[i]].push(fbnetLayer(ops[i], c, s)));
+    return fbnet({ input_size: 224, width_divisor: 1, stages }, input, v.cifar as boolean);
+  },
+});

@@ -5,7 +5,7 @@
  * train --preset` read them from here; the tests hold each to the counts of its reference.
  */
 import { resolvedNode } from '../build.js';
-import type { ParamValue } from '../params.js';
+import { P, type ParamSchema, type ParamValue } from '../params.js';
 import { type ModelSpec, type NodeSpec, SPEC_VERSION } from '../spec.js';
 
 export interface PresetInput {
@@ -64,3 +64,40 @@ export class SpecAssembler {
     return { version: SPEC_VERSION, input: { channels: input.channels, resolution: input.resolution }, nodes: this.nodes };
   }
 }
+
+// ---------------------------------------------------------------- families: presets with their knobs
+
+/**
+ * A family: a reference's network generator with its knobs (width and depth multipliers, per-block
+ * choices) as parameters, so a design space can sample them. Presets are families at fixed values.
+ */
+export interface Family {
+  name: string;
+  doc: string;
+  source: string;
+  /** The generator's parameters; the ones listed in `units` take one value per unit (block, layer). */
+  params: ParamSchema;
+  units?: { count: number; params: string[] };
+  /** Why a space may not set these parameters together (names it samples or fixes), or null. */
+  check?(given: string[]): string | null;
+  build(values: Record<string, ParamValue | ParamValue[]>, input: PresetInput): ModelSpec;
+}
+
+const FAMILIES = new Map<string, Family>();
+
+export function defineFamily(f: Family): Family {
+  if (FAMILIES.has(f.name)) throw new Error(`family ${f.name} is defined twice`);
+  FAMILIES.set(f.name, f);
+  return f;
+}
+
+export function family(name: string): Family | undefined {
+  return FAMILIES.get(name);
+}
+
+export function families(): Family[] {
+  return [...FAMILIES.values()];
+}
+
+/** The CIFAR adaptation of a mobile family: 32px inputs keep full resolution through the stem and the first strided stage. */
+export const CIFAR = P.bool({ default: false, doc: 'adapt to 32px inputs: stride 1 in the stem and in the first strided stage, so the network downsamples 8x, not 32x' });

@@ -8,7 +8,8 @@
 import { roundHalfEven } from '../../util/round.js';
 import type { Activation } from '../ops.js';
 import { makeDivisible } from '../rounding.js';
-import { type PresetInput, SpecAssembler, definePreset } from './registry.js';
+import { P } from '../params.js';
+import { CIFAR, type PresetInput, SpecAssembler, defineFamily, definePreset } from './registry.js';
 
 const TIMM = 'timm @aa4b585 (1.0.29.dev0)';
 
@@ -94,14 +95,17 @@ interface TimmModel {
   headBias?: boolean;
   /** MobileNetV3-class SE: hard-sigmoid gate, ReLU inside, round_channels (tf) or builtin round. */
   seRound?: 'tf' | 'round';
+  /** 32px adaptation: stride 1 in the stem and in the first strided block. */
+  cifar?: boolean;
 }
 
 function build(m: TimmModel, input: PresetInput) {
   const round = (c: number) => makeDivisible(c * m.cm, 8, 8, m.roundLimit ?? 0.9);
   const a = new SpecAssembler();
   const stemW = m.fixStem ? m.stem : round(m.stem);
-  a.add('stem', 'conv_stem', { w_out: stemW, act: m.act });
+  a.add('stem', 'conv_stem', { w_out: stemW, act: m.act, stride: m.cifar ? 1 : 2 });
   let wIn = stemW;
+  let keepFirstStride = !m.cifar;
   const mnv3 = m.cls === 'mobilenetv3';
   m.arch.forEach((stage, si) => {
     const blocks = stage.map(decodeBlock);
@@ -111,7 +115,11 @@ function build(m: TimmModel, input: PresetInput) {
     blocks.forEach((b, bi) => {
       for (let r = 0; r < repeats[bi]; r++) {
         const id = `blocks.${si}.${j}`;
-        const stride = j === 0 ? b.stride : 1;
+        let stride = j === 0 ? b.stride : 1;
+        if (stride > 1 && !keepFirstStride) {
+          stride = 1;
+          keepFirstStride = true;
+        }
         const out = round(b.out);
         const act = b.act ?? m.act;
         const skip = !b.noskip;
@@ -144,6 +152,9 @@ function timmPreset(name: string, family: string, fn: string, resolution: number
   definePreset({ name, family, source: `${TIMM} ${fn}`, resolution, build: (input) => build(model(), input) });
 }
 
+const WIDTH = P.float({ default: 1, gt: 0, max: 4, doc: 'channel multiplier (round_channels, divisor 8)' });
+const DEPTH = P.float({ default: 1, gt: 0, max: 4, doc: 'depth multiplier (per stage, ceil)' });
+
 /** round_channels(c, multiplier) with timm's defaults, for head widths that the generators scale. */
 const roundChannels = (c: number, multiplier: number, limit = 0.9) => makeDivisible(c * multiplier, 8, 8, limit);
 
@@ -165,6 +176,17 @@ for (const [suffix, cm, dm, fix] of [['035', 0.35, 1, false], ['050', 0.5, 1, fa
     numFeatures: fix ? 1280 : Math.max(1280, roundChannels(1280, cm)), cls: 'efficientnet',
   }));
 }
+
+defineFamily({
+  name: 'mobilenetv2',
+  doc: 'MobileNetV2 with a width and a depth multiplier (the head stays 1280 unless the width exceeds 1)',
+  source: `${TIMM} efficientnet.py _gen_mobilenet_v2`,
+  params: { width_mult: WIDTH, depth_mult: DEPTH, cifar: CIFAR },
+  build: (v, input) => {
+    const cm = v.width_mult as number;
+    return build({ arch: MOBILENETV2, cm, dm: v.depth_mult as number, stem: 32, act: 'relu6', numFeatures: Math.max(1280, roundChannels(1280, cm)), cls: 'efficientnet', cifar: v.cifar as boolean }, input);
+  },
+});
 
 // ---------------------------------------------------------------- MobileNetV3 (mobilenetv3.py _gen_mobilenet_v3)
 
@@ -215,6 +237,21 @@ for (const [name, arch, cm, nf, act] of [
     arch: arch as unknown as string[][], cm, stem: 16, fixStem: cm < 0.75, act: act as Activation, numFeatures: nf, cls: 'mobilenetv3', headBias: true, seRound: 'tf',
   }));
 }
+timmPreset('mobilenetv3_large_150d', 'mobilenetv3', "mobilenetv3.py _gen_mobilenet_v3('mobilenetv3_large_150d', 1.5, depth_multiplier=1.2)", 256, () => ({
+  arch: MNV3_LARGE, cm: 1.5, dm: 1.2, stem: 16, act: 'hswish', numFeatures: 1280, cls: 'mobilenetv3', headBias: true, seRound: 'tf',
+}));
+
+defineFamily({
+  name: 'mobilenetv3',
+  doc: 'MobileNetV3 large or small with width and depth multipliers (the stem stays 16 below width 0.75)',
+  source: `${TIMM} mobilenetv3.py _gen_mobilenet_v3(channel_multiplier, depth_multiplier)`,
+  params: { variant: P.enum(['large', 'small'], { default: 'large', doc: 'the large or the small table' }), width_mult: WIDTH, depth_mult: DEPTH, cifar: CIFAR },
+  build: (v, input) => {
+    const cm = v.width_mult as number;
+    const large = v.variant === 'large';
+    return build({ arch: large ? MNV3_LARGE : MNV3_SMALL, cm, dm: v.depth_mult as number, stem: 16, fixStem: cm < 0.75, act: 'hswish', numFeatures: large ? 1280 : 1024, cls: 'mobilenetv3', headBias: true, seRound: 'tf', cifar: v.cifar as boolean }, input);
+  },
+});
 
 // ---------------------------------------------------------------- MnasNet (_gen_mnasnet_b1, _gen_mnasnet_a1, _gen_mnasnet_small)
 
@@ -225,6 +262,13 @@ for (const [suffix, cm] of [['050', 0.5], ['075', 0.75], ['100', 1.0], ['140', 1
   timmPreset(`mnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_b1(channel_multiplier=${cm})`, 224, () => ({ arch: MNASNET_B1, cm, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
   timmPreset(`semnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_a1(channel_multiplier=${cm})`, 224, () => ({ arch: MNASNET_A1, cm, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
 }
+defineFamily({
+  name: 'mnasnet',
+  doc: 'MnasNet-B1, or A1 (with SE), with a width multiplier',
+  source: `${TIMM} efficientnet.py _gen_mnasnet_b1 / _gen_mnasnet_a1`,
+  params: { variant: P.enum(['b1', 'a1'], { default: 'b1', doc: 'B1 (no SE) or A1 (SE)' }), width_mult: WIDTH, cifar: CIFAR },
+  build: (v, input) => build({ arch: v.variant === 'a1' ? MNASNET_A1 : MNASNET_B1, cm: v.width_mult as number, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet', cifar: v.cifar as boolean }, input),
+});
 timmPreset('mnasnet_small', 'mnasnet', 'efficientnet.py _gen_mnasnet_small(channel_multiplier=1.0)', 224, () => ({ arch: MNASNET_SMALL, cm: 1, stem: 8, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
 
 // ---------------------------------------------------------------- FBNet-C (_gen_fbnetc)

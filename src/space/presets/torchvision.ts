@@ -7,7 +7,8 @@
  */
 import type { Activation } from '../ops.js';
 import { makeDivisible } from '../rounding.js';
-import { type PresetInput, SpecAssembler, definePreset } from './registry.js';
+import { P } from '../params.js';
+import { CIFAR, type PresetInput, SpecAssembler, defineFamily, definePreset } from './registry.js';
 
 const TV = 'torchvision 0.14';
 
@@ -26,17 +27,19 @@ const EFFNET_V1: [number, number, number, number, number, number][] = [
 
 const adjust = (c: number, w: number) => makeDivisible(c * w, 8);
 
-function efficientnetV1(width: number, depth: number, dropout: number, input: PresetInput) {
+function efficientnetV1(width: number, depth: number, dropout: number, input: PresetInput, cifar = false) {
   const a = new SpecAssembler();
-  a.add('features.0', 'conv_stem', { w_out: adjust(EFFNET_V1[0][3], width), act: 'silu' });
+  a.add('features.0', 'conv_stem', { w_out: adjust(EFFNET_V1[0][3], width), act: 'silu', stride: cifar ? 1 : 2 });
   let last = 0;
   EFFNET_V1.forEach(([e, k, s, , out, n], i) => {
     const layers = Math.ceil(n * depth);
     const wOut = adjust(out, width);
+    // 32px: stage 2 (the first strided one) keeps its resolution, as the stem does
+    const stageStride = cifar && i === 1 ? 1 : s;
     for (let j = 0; j < layers; j++) {
       // MBConv: expanded = _make_divisible(in * e, 8), expanded only when it differs; SE max(1, in // 4)
       a.add(`features.${i + 1}.${j}`, 'mbconv', {
-        w_out: wOut, stride: j === 0 ? s : 1, k, exp_r: e, mid_round: 'tf', mid_div: 8, act: 'silu',
+        w_out: wOut, stride: j === 0 ? stageStride : 1, k, exp_r: e, mid_round: 'tf', mid_div: 8, act: 'silu',
         se_r: 0.25, se_base: 'in', se_round: 'floor',
       }, `s${i + 1}`);
     }
@@ -58,6 +61,25 @@ for (const [i, width, depth, dropout, res] of [
     build: (input) => efficientnetV1(width, depth, dropout, input),
   });
 }
+
+defineFamily({
+  name: 'efficientnet',
+  doc: 'EfficientNet compound scaling on the B0 base: width and depth multipliers, or the compound coefficient phi (width 1.1^phi, depth 1.2^phi, resolution 1.15^phi times the input\'s)',
+  source: `${TV} efficientnet.py _efficientnet_conf (adjust_channels: _make_divisible(c * w, 8); adjust_depth: ceil(n * d))`,
+  params: {
+    width_mult: P.float({ default: 1, gt: 0, max: 4, doc: 'width multiplier' }),
+    depth_mult: P.float({ default: 1, gt: 0, max: 6, doc: 'depth multiplier' }),
+    phi: P.float({ min: 0, max: 8, optional: true, doc: 'compound coefficient: sets width 1.1^phi, depth 1.2^phi and the resolution 1.15^phi times the input resolution' }),
+    dropout: P.float({ default: 0.2, min: 0, max: 0.9, doc: 'dropout before the classifier' }),
+    cifar: CIFAR,
+  },
+  check: (given) => (given.includes('phi') && given.some((k) => k === 'width_mult' || k === 'depth_mult' || k === 'resolution') ? 'phi sets width_mult, depth_mult and the resolution; give either phi or those' : null),
+  build(v, input) {
+    const phi = v.phi as number | undefined;
+    if (phi === undefined) return efficientnetV1(v.width_mult as number, v.depth_mult as number, v.dropout as number, input, v.cifar as boolean);
+    return efficientnetV1(1.1 ** phi, 1.2 ** phi, v.dropout as number, { ...input, resolution: Math.round(input.resolution * 1.15 ** phi) }, v.cifar as boolean);
+  },
+});
 
 // ---------------------------------------------------------------- EfficientNetV2-S
 
