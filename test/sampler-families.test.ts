@@ -29,27 +29,31 @@ function familyAt(name: string, values: Record<string, ParamValue | ParamValue[]
   return fam.build({ ...full, ...values }, input);
 }
 
-test('the built-in family spaces: efficientnet, mobilenetv2, mobilenetv3, fbnet, pplcnet', () => {
-  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet']);
+test('the built-in family spaces: efficientnet (three multipliers, or phi), mobilenetv2, mobilenetv3, fbnet, pplcnet', () => {
+  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet']);
 });
 
 for (const space of FAMILY_SPACES) {
   test(`${space.name}: seeded, inside the flops band, each cost the spec's own, per-unit values one per unit`, () => {
     const cifar = resolveSpace({ base: space.name, fixed: { cifar: true } });
-    const a = sample(cifar, 12, 7, [100e6, 150e6]);
-    const b = sample(cifar, 12, 7, [100e6, 150e6]);
+    // phi > 0 adds a layer to every stage (ceil(n * 1.2^phi)), so only phi = 0 costs under 150 MF.
+    const band: [number, number] = space.name === 'efficientnet_phi' ? [100e6, 1e9] : [100e6, 150e6];
+    const a = sample(cifar, 12, 7, band);
+    const b = sample(cifar, 12, 7, band);
     assert.deepEqual(a.models.map((m) => m.key), b.models.map((m) => m.key), 'the same seed draws the same models');
-    assert.notDeepEqual(sample(cifar, 12, 8, [100e6, 150e6]).models.map((m) => m.key), a.models.map((m) => m.key), 'another seed draws others');
+    assert.notDeepEqual(sample(cifar, 12, 8, band).models.map((m) => m.key), a.models.map((m) => m.key), 'another seed draws others');
     const stats = a.stats;
     assert.equal(stats.drawn, stats.kept + stats.duplicates + Object.values(stats.rejected).reduce((s, c) => s + c, 0));
     assert.equal(new Set(a.models.map((m) => m.key)).size, a.models.length, 'no model twice');
     const units = family(space.family!)!.units;
     for (const m of a.models) {
       assert.deepEqual(m.cx, complexity(m.spec));
-      assert.ok(m.cx.flops >= 100e6 && m.cx.flops <= 150e6, `${m.cx.flops}`);
+      assert.ok(m.cx.flops >= band[0] && m.cx.flops <= band[1], `${m.cx.flops}`);
       assert.equal(m.params.cifar, true);
-      assert.equal(m.params.resolution, 32);
-      assert.equal(m.spec.input.resolution, 32);
+      // The input: the dataset's 32px, scaled by res_mult or phi where the space samples them.
+      const want = 'res_mult' in space.params ? Math.round(32 * (m.params.res_mult as number)) : 'phi' in space.params ? Math.round(32 * 1.15 ** (m.params.phi as number)) : 32;
+      assert.equal(m.params.resolution, want);
+      assert.equal(m.spec.input.resolution, want);
       for (const [name, p] of Object.entries(space.params)) {
         const v = m.params[name];
         if (p.per_stage) {
@@ -114,8 +118,9 @@ test('invalid family spaces: one message at the offending key', () => {
   assert.match(issue({ kind: 'family', family: 'pplcnet', params: { scale: choice([1], true) } }), /^space.params.scale.per_stage: scale is one value per model in family pplcnet \(per 13 units: k, se\)$/);
   assert.equal(issue({ kind: 'family', family: 'pplcnet', params: {}, fixed: { k: [3, 5] } }), 'space.fixed.k: has 2 entries but the space has 13 units');
   assert.match(issue({ kind: 'family', family: 'fbnet', params: { op: choice(['ir_k3_e1'], true) } }), /^space.params.op: every value must be one of k3_e1, .*skip, got "ir_k3_e1"$/);
-  assert.match(issue({ kind: 'family', family: 'pplcnet', params: { scal: choice([1]) } }), /^space.params.scal: unknown family parameter "scal" for family pplcnet \(known: scale, k, se, cifar, resolution\)$/);
+  assert.match(issue({ kind: 'family', family: 'pplcnet', params: { scal: choice([1]) } }), /^space.params.scal: unknown family parameter "scal" for family pplcnet \(known: scale, k, se, cifar, resolution, res_mult\)$/);
   assert.equal(issue({ base: 'efficientnet', params: { phi: { dist: 'uniform', low: 0, high: 2, q: 0.5 } } }), 'space.params: phi sets width_mult, depth_mult and the resolution; give either phi or those');
+  assert.equal(issue({ base: 'mobilenetv2', fixed: { resolution: 40 } }), 'space.params.res_mult: resolution and res_mult both set the input resolution; give one');
   assert.equal(issue({ kind: 'family', family: 'fbnet', stages: 4, params: {} }), 'space.stages: family fbnet fixes its own structure; stages apply to anynet spaces');
   assert.equal(issue({ kind: 'family', family: 'fbnet', block: 'mbconv', params: {} }), 'space.block: family fbnet fixes its own blocks; block applies to anynet and regnet spaces');
   assert.equal(issue({ base: 'regnetx', family: 'fbnet' }), 'space: Unrecognized key: "family"');

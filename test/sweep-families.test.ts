@@ -39,8 +39,9 @@ function trialsOf(db: string, sweep: string) {
   }
 }
 
+const files = readdirSync(TINY).filter((f) => f.endsWith('.yaml')).sort();
+
 test('every tiny family sweep runs to the end into one database; EDFs overlay RegNetX and EfficientNet; one report compares them', async () => {
-  const files = readdirSync(TINY).filter((f) => f.endsWith('.yaml')).sort();
   for (const f of files) {
     const r = await dse(['run', join(TINY, f), '--quiet']);
     assert.equal(r.code, 0, `${f}: ${r.stderr}`);
@@ -58,13 +59,13 @@ test('every tiny family sweep runs to the end into one database; EDFs overlay Re
     }
   }
   // The family knobs are query columns.
-  const q = await dse(['query', '--db', db, '--sweep', 'tiny-efficientnet', '--columns', 'idx,width_mult,depth_mult,resolution', '--format', 'json']);
+  const q = await dse(['query', '--db', db, '--sweep', 'tiny-efficientnet', '--columns', 'idx,width_mult,depth_mult,res_mult,resolution', '--format', 'json']);
   assert.equal(q.code, 0, q.stderr);
-  const rows = JSON.parse(q.stdout) as { width_mult: number; depth_mult: number; resolution: number }[];
+  const rows = JSON.parse(q.stdout) as { width_mult: number; depth_mult: number; res_mult: number; resolution: number }[];
   assert.equal(rows.length, 2);
   for (const row of rows) {
     assert.ok(row.width_mult >= 0.1 && row.width_mult <= 0.25);
-    assert.equal(row.resolution, 28);
+    assert.equal(row.resolution, Math.round(28 * row.res_mult), 'Fashion-MNIST resized by res_mult');
   }
   const edf = await dse(['plot', 'edf', 'tiny-regnetx', 'tiny-efficientnet', 'tiny-fbnet', '--db', db, '-o', 'edf.svg']);
   assert.equal(edf.code, 0, edf.stderr);
@@ -74,6 +75,18 @@ test('every tiny family sweep runs to the end into one database; EDFs overlay Re
   assert.equal(report.code, 0, report.stderr);
   const html = readFileSync(join(ROOT, 'report.html'), 'utf8');
   assert.ok(html.includes('tiny-regnetx') && html.includes('tiny-efficientnet'));
+});
+
+test('every tiny family sweep trains on the tfjs engine too', async () => {
+  const db = join(ROOT, 'tiny-tfjs.sqlite');
+  for (const f of files) {
+    const r = await dse(['run', join(TINY, f), '--engine', 'tfjs', '--db', db, '--quiet']);
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    for (const t of trialsOf(db, `tiny-${f.replace('.yaml', '')}`)) {
+      assert.equal(t.status, 'done', `${f}: ${t.last_error}`);
+      assert.equal(t.params_built, t.cx.params, `${f}: the tfjs network has the counted parameters`);
+    }
+  }
 });
 
 test('a sampled resolution: each model trains on the dataset resized to its input, in both engines; the analysis splits by it', async () => {

@@ -7,7 +7,7 @@
  */
 import { type StageSummary, blockCount, families, nodeTypes, stageSummaries } from '../space/index.js';
 import type { TrialRecord } from '../store/types.js';
-import { KIND_PARAMS } from '../sampler/definition.js';
+import { KIND_PARAMS, RESOLUTION_PARAMS } from '../sampler/definition.js';
 import { UserError } from '../util/errors.js';
 
 export type ErrorKind = 'final' | 'best';
@@ -115,7 +115,7 @@ export function metric(name: string, flag = '--x'): Metric {
 
 /** Every parameter name a trial can have: the space kinds', the families', every node type's, and the sampler's derived ones. */
 function knownParameterNames(): Set<string> {
-  const names = new Set<string>(['num_stages', 'ss', 'resolution']);
+  const names = new Set<string>(['num_stages', 'ss', ...Object.keys(RESOLUTION_PARAMS)]);
   for (const kind of Object.values(KIND_PARAMS)) for (const k of Object.keys(kind)) names.add(k);
   for (const f of families()) for (const k of Object.keys(f.params)) names.add(k);
   for (const n of nodeTypes()) for (const k of Object.keys(n.params)) names.add(k);

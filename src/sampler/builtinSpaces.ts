@@ -4,7 +4,7 @@
  *
  * The paper's (Radosavovic et al. 2020, sections 3 and 4; pycls sweep defaults): AnyNetX_A..E,
  * RegNetX, RegNetY. The mobile families' (on src/space/presets' generators): EfficientNet's
- * compound scaling, MobileNet width and depth multipliers, FBNet's per-layer op choice, PP-LCNet's
+ * scaling (three multipliers, or phi), MobileNet width x resolution, FBNet's per-layer op choice, PP-LCNet's
  * scale with a kernel and SE choice per block, and an AnyNet of MBConv stages.
  *
  * AnyNetX bottleneck ratios: the paper's b_i in {1, 2, 4} divides the width (w_b = w/b); dse, like
@@ -46,28 +46,37 @@ const multiplier = (low: number, high: number): ParamDef => ({ dist: 'log_unifor
 const MOBILE_SPACES: Record<string, SpaceDefinition> = {
   efficientnet: {
     name: 'efficientnet',
-    description: 'EfficientNet scaling (Tan & Le 2019, sec. 3.3): width and depth multipliers of the B0 base, each logU[0.5, 2] in steps of 0.01; the grid compound scaling is fitted on',
+    description: 'EfficientNet scaling (Tan & Le 2019, sec. 3.3) on the B0 base, the three dimensions independently: width and depth multipliers logU[0.5, 2], resolution multiplier logU[0.75, 1.5], steps of 0.01',
     kind: 'family',
     family: 'efficientnet',
-    params: { width_mult: multiplier(0.5, 2), depth_mult: multiplier(0.5, 2) },
+    params: { width_mult: multiplier(0.5, 2), depth_mult: multiplier(0.5, 2), res_mult: multiplier(0.75, 1.5) },
+    fixed: {},
+    order: [],
+  },
+  efficientnet_phi: {
+    name: 'efficientnet_phi',
+    description: 'EfficientNet compound scaling on the B0 base: phi ~ U[0, 4] in steps of 0.01 sets width 1.1^phi, depth 1.2^phi and resolution 1.15^phi (401 networks)',
+    kind: 'family',
+    family: 'efficientnet',
+    params: { phi: { dist: 'uniform', low: 0, high: 4, q: 0.01, per_stage: false } },
     fixed: {},
     order: [],
   },
   mobilenetv2: {
     name: 'mobilenetv2',
-    description: 'MobileNetV2 (timm): width multiplier logU[0.25, 2], depth multiplier logU[0.5, 2], steps of 0.01',
+    description: 'MobileNetV2 (timm) width x resolution: width multiplier logU[0.25, 2], resolution multiplier logU[0.75, 1.5], steps of 0.01',
     kind: 'family',
     family: 'mobilenetv2',
-    params: { width_mult: multiplier(0.25, 2), depth_mult: multiplier(0.5, 2) },
+    params: { width_mult: multiplier(0.25, 2), res_mult: multiplier(0.75, 1.5) },
     fixed: {},
     order: [],
   },
   mobilenetv3: {
     name: 'mobilenetv3',
-    description: 'MobileNetV3 (timm): the large or small table, width multiplier logU[0.25, 2], depth multiplier logU[0.5, 2], steps of 0.01',
+    description: 'MobileNetV3 (timm) width x resolution: the large or small table, width multiplier logU[0.25, 2], resolution multiplier logU[0.75, 1.5], steps of 0.01',
     kind: 'family',
     family: 'mobilenetv3',
-    params: { variant: choice(['large', 'small']), width_mult: multiplier(0.25, 2), depth_mult: multiplier(0.5, 2) },
+    params: { variant: choice(['large', 'small']), width_mult: multiplier(0.25, 2), res_mult: multiplier(0.75, 1.5) },
     fixed: {},
     order: [],
   },

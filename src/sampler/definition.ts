@@ -71,15 +71,28 @@ export const KIND_PARAMS: Record<SpaceKind, ParamSchema> = {
   family: {},
 };
 
-/** A family space may sample or fix the input resolution; the dataset's otherwise (the engines resize). */
-export const RESOLUTION = P.int({ min: 8, max: 1024, doc: 'input resolution; the dataset is resized to it' });
+/**
+ * The input resolution knobs every family space has: the resolution itself, or a multiplier of the
+ * dataset's (MobileNet's rho); the dataset's resolution otherwise. The dataset is resized to it.
+ */
+export const RESOLUTION_PARAMS: ParamSchema = {
+  resolution: P.int({ min: 8, max: 1024, doc: 'input resolution; the dataset is resized to it' }),
+  res_mult: P.float({ gt: 0, max: 8, doc: 'input resolution as a multiple of the dataset\'s, rounded (MobileNet\'s resolution multiplier)' }),
+};
+
+/** The resolution a family candidate takes: its resolution, else round(res_mult x the dataset's), else the dataset's. */
+export function familyResolution(values: { resolution?: unknown; res_mult?: unknown }, datasetResolution: number): number {
+  if (typeof values.resolution === 'number') return values.resolution;
+  if (typeof values.res_mult === 'number') return Math.max(1, Math.round(datasetResolution * values.res_mult));
+  return datasetResolution;
+}
 
 /** The block type a space's parameters are checked against when it names none. */
 export const DEFAULT_BLOCK = 'res_bottleneck_block';
 
 /** Every parameter a space of this kind may sample or fix: structure, then the block's own (or the family's). */
 export function spaceParams(kind: SpaceKind, blockType: string, fam?: Family): ParamSchema {
-  if (kind === 'family') return fam ? { ...fam.params, resolution: RESOLUTION } : {};
+  if (kind === 'family') return fam ? { ...fam.params, ...RESOLUTION_PARAMS } : {};
   const out: ParamSchema = { ...KIND_PARAMS[kind] };
   for (const [k, d] of Object.entries(nodeType(blockType)?.params ?? {})) if (!STRUCTURAL_BLOCK_PARAMS.has(k) && !(k in out)) out[k] = d;
   return out;
@@ -136,8 +149,10 @@ export function checkDefinition(def: SpaceDefinition, blockType = def.block ?? D
     if (def.stages !== undefined) issues.push({ path: ['stages'], message: `family ${fam.name} fixes its own structure; stages apply to anynet spaces` });
     if (def.block !== undefined) issues.push({ path: ['block'], message: `family ${fam.name} fixes its own blocks; block applies to anynet and regnet spaces` });
     if (def.order.length) issues.push({ path: ['order'], message: 'ordering constraints apply to anynet spaces only' });
-    const conflict = fam.check?.([...Object.keys(def.params), ...Object.keys(def.fixed)]);
+    const given = [...Object.keys(def.params), ...Object.keys(def.fixed)];
+    const conflict = fam.check?.(given);
     if (conflict) issues.push({ path: ['params'], message: conflict });
+    if (given.includes('resolution') && given.includes('res_mult')) issues.push({ path: ['params', 'res_mult'], message: 'resolution and res_mult both set the input resolution; give one' });
   } else if (def.family !== undefined) {
     issues.push({ path: ['family'], message: `family applies to kind: family spaces, not ${def.kind}` });
   }

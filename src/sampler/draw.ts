@@ -27,7 +27,7 @@ import {
   unknownNodeType,
 } from '../space/index.js';
 import { UserError } from '../util/errors.js';
-import { KIND_PARAMS, type SpaceDefinition, unitCount } from './definition.js';
+import { KIND_PARAMS, type SpaceDefinition, familyResolution, unitCount } from './definition.js';
 import { type Draw, compileSampler } from './distributions.js';
 import type { Rng } from './rng.js';
 
@@ -132,8 +132,8 @@ export class CompiledSpace {
       if (v !== undefined) values[k] = unit && !Array.isArray(v) ? new Array<ParamValue>(this.units).fill(v) : v;
       else if (!unit && d.default !== undefined) values[k] = d.default;
     }
-    const resolution = this.value(sampled, 'resolution');
-    const input = { resolution: typeof resolution === 'number' ? resolution : this.network.resolution, classes: this.network.numClasses, channels: this.network.inputChannels ?? 3 };
+    const resolution = familyResolution({ resolution: this.value(sampled, 'resolution'), res_mult: this.value(sampled, 'res_mult') }, this.network.resolution);
+    const input = { resolution, classes: this.network.numClasses, channels: this.network.inputChannels ?? 3 };
     return fam.build(values, input);
   }
 

@@ -59,16 +59,22 @@ export function viewColumns(db: Database.Database): string[] {
   return (db.prepare('SELECT name FROM pragma_table_info(?)').all('trials_view') as { name: string }[]).map((r) => r.name);
 }
 
-/** (Re)creates trials_view when its parameter columns differ from the names in trial_values. */
+/**
+ * (Re)creates trials_view when its parameter columns differ from the names in trial_values. The check
+ * and the rebuild are one immediate transaction, so processes opening one database at once (two
+ * sweeps created together) never drop and create the view over each other.
+ */
 export function syncTrialsView(db: Database.Database): void {
-  const names = parameterNames(db);
-  const have = viewColumns(db);
-  const want = [...Object.keys(CORE_COLUMNS).filter((c) => c !== 'sample' && c !== 'spec'), ...names, 'sample', 'spec'];
-  if (have.length === want.length && have.every((c, i) => c === want[i])) return;
-  const cols = want.map((c) =>
-    Object.hasOwn(CORE_COLUMNS, c)
-      ? `  ${CORE_COLUMNS[c].sql} AS ${quote(c)}`
-      : `  (SELECT v.value FROM trial_values v WHERE v.trial_id = t.id AND v.name = '${c.replace(/'/g, "''")}') AS ${quote(c)}`,
-  );
-  db.exec(`DROP VIEW IF EXISTS trials_view;\nCREATE VIEW trials_view AS SELECT\n${cols.join(',\n')}\nFROM trials t JOIN sweeps s ON s.id = t.sweep_id;`);
+  db.transaction(() => {
+    const names = parameterNames(db);
+    const have = viewColumns(db);
+    const want = [...Object.keys(CORE_COLUMNS).filter((c) => c !== 'sample' && c !== 'spec'), ...names, 'sample', 'spec'];
+    if (have.length === want.length && have.every((c, i) => c === want[i])) return;
+    const cols = want.map((c) =>
+      Object.hasOwn(CORE_COLUMNS, c)
+        ? `  ${CORE_COLUMNS[c].sql} AS ${quote(c)}`
+        : `  (SELECT v.value FROM trial_values v WHERE v.trial_id = t.id AND v.name = '${c.replace(/'/g, "''")}') AS ${quote(c)}`,
+    );
+    db.exec(`DROP VIEW IF EXISTS trials_view;\nCREATE VIEW trials_view AS SELECT\n${cols.join(',\n')}\nFROM trials t JOIN sweeps s ON s.id = t.sweep_id;`);
+  }).immediate();
 }

@@ -85,8 +85,7 @@ export function listing(markdown: boolean): string {
 
 /** The definition as an experiment's space: section, each parameter's sampler on one line. */
 function spaceYaml(space: SpaceDefinition): string {
-  const { name, description, ...rest } = space;
-  const doc = new Document({ space: { name, ...rest } });
+  const doc = new Document({ space });
   visit(doc, {
     Map(_, node) {
       if (node.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every(isScalar)))) node.flow = true;
@@ -95,11 +94,11 @@ function spaceYaml(space: SpaceDefinition): string {
       if (node.items.every(isScalar)) node.flow = true;
     },
   });
-  return `# ${description ?? name}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 function familyText(name: string): string {
   const f = familyRows().find((r) => r.name === name)!;
   const rows = f.params.map((p) => [p.perUnit ? `${p.name}[${f.units}]` : p.name, p.domain, p.default === null ? '-' : JSON.stringify(p.default), p.doc]);
-  return `${[`family ${f.name}: ${f.doc}`, `generator: ${f.source}`, '', ...table(['knob', 'values', 'default', 'what'], rows, false), '', `sample it with space: {kind: family, family: ${f.name}, params: {...}, fixed: {...}}; resolution is a knob of every family`].join('\n')}\n`;
+  return `${[`family ${f.name}: ${f.doc}`, `generator: ${f.source}`, '', ...table(['knob', 'values', 'default', 'what'], rows, false), '', `sample it with space: {kind: family, family: ${f.name}, params: {...}, fixed: {...}}; every family also takes resolution, or res_mult (a multiple of the dataset's)`].join('\n')}\n`;
 }

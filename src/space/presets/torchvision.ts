@@ -73,7 +73,7 @@ defineFamily({
     dropout: P.float({ default: 0.2, min: 0, max: 0.9, doc: 'dropout before the classifier' }),
     cifar: CIFAR,
   },
-  check: (given) => (given.includes('phi') && given.some((k) => k === 'width_mult' || k === 'depth_mult' || k === 'resolution') ? 'phi sets width_mult, depth_mult and the resolution; give either phi or those' : null),
+  check: (given) => (given.includes('phi') && given.some((k) => k === 'width_mult' || k === 'depth_mult' || k === 'resolution' || k === 'res_mult') ? 'phi sets width_mult, depth_mult and the resolution; give either phi or those' : null),
   build(v, input) {
     const phi = v.phi as number | undefined;
     if (phi === undefined) return efficientnetV1(v.width_mult as number, v.depth_mult as number, v.dropout as number, input, v.cifar as boolean);
