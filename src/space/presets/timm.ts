@@ -170,11 +170,13 @@ for (const [suffix, cm] of [['100', 1.0], ['125', 1.25], ['075', 0.75], ['050', 
 // ---------------------------------------------------------------- MobileNetV2 (_gen_mobilenet_v2)
 
 const MOBILENETV2 = [['ds_r1_k3_s1_c16'], ['ir_r2_k3_s2_e6_c24'], ['ir_r3_k3_s2_e6_c32'], ['ir_r4_k3_s2_e6_c64'], ['ir_r3_k3_s1_e6_c96'], ['ir_r3_k3_s2_e6_c160'], ['ir_r1_k3_s1_e6_c320']];
+/** _gen_mobilenet_v2: the head stays 1280 unless the width exceeds 1; fix_stem_head keeps the stem, the last block and the head. */
+const mobilenetV2 = (cm: number, dm: number, fix = false): TimmModel => ({
+  arch: MOBILENETV2, cm, dm, fixFirstLast: fix, stem: 32, fixStem: fix, act: 'relu6',
+  numFeatures: fix ? 1280 : Math.max(1280, roundChannels(1280, cm)), cls: 'efficientnet',
+});
 for (const [suffix, cm, dm, fix] of [['035', 0.35, 1, false], ['050', 0.5, 1, false], ['075', 0.75, 1, false], ['100', 1.0, 1, false], ['140', 1.4, 1, false], ['110d', 1.1, 1.2, true], ['120d', 1.2, 1.4, true]] as const) {
-  timmPreset(`mobilenetv2_${suffix}`, 'mobilenetv2', `efficientnet.py _gen_mobilenet_v2(channel_multiplier=${cm}, depth_multiplier=${dm}, fix_stem_head=${fix ? 'True' : 'False'})`, 224, () => ({
-    arch: MOBILENETV2, cm, dm, fixFirstLast: fix, stem: 32, fixStem: fix, act: 'relu6',
-    numFeatures: fix ? 1280 : Math.max(1280, roundChannels(1280, cm)), cls: 'efficientnet',
-  }));
+  timmPreset(`mobilenetv2_${suffix}`, 'mobilenetv2', `efficientnet.py _gen_mobilenet_v2(channel_multiplier=${cm}, depth_multiplier=${dm}, fix_stem_head=${fix ? 'True' : 'False'})`, 224, () => mobilenetV2(cm, dm, fix));
 }
 
 defineFamily({
@@ -182,10 +184,7 @@ defineFamily({
   doc: 'MobileNetV2 with a width and a depth multiplier (the head stays 1280 unless the width exceeds 1)',
   source: `${TIMM} efficientnet.py _gen_mobilenet_v2`,
   params: { width_mult: WIDTH, depth_mult: DEPTH, cifar: CIFAR },
-  build: (v, input) => {
-    const cm = v.width_mult as number;
-    return build({ arch: MOBILENETV2, cm, dm: v.depth_mult as number, stem: 32, act: 'relu6', numFeatures: Math.max(1280, roundChannels(1280, cm)), cls: 'efficientnet', cifar: v.cifar as boolean }, input);
-  },
+  build: (v, input) => build({ ...mobilenetV2(v.width_mult as number, v.depth_mult as number), cifar: v.cifar as boolean }, input),
 });
 
 // ---------------------------------------------------------------- MobileNetV3 (mobilenetv3.py _gen_mobilenet_v3)
@@ -224,6 +223,10 @@ const MNV3_SMALL_MINIMAL = [
   ['ir_r3_k3_s2_e6_c96'],
   ['cn_r1_k1_s1_c576'],
 ];
+/** _gen_mobilenet_v3: a 16-wide stem (not scaled below width 0.75), the head after pooling, SE rounded by round_channels. */
+const mobilenetV3 = (arch: string[][], cm: number, dm: number, numFeatures: number, act: Activation = 'hswish'): TimmModel => ({
+  arch, cm, dm, stem: 16, fixStem: cm < 0.75, act, numFeatures, cls: 'mobilenetv3', headBias: true, seRound: 'tf',
+});
 for (const [name, arch, cm, nf, act] of [
   ['mobilenetv3_large_075', MNV3_LARGE, 0.75, 1280, 'hswish'],
   ['mobilenetv3_large_100', MNV3_LARGE, 1.0, 1280, 'hswish'],
@@ -233,13 +236,11 @@ for (const [name, arch, cm, nf, act] of [
   ['mobilenetv3_large_minimal_100', MNV3_LARGE_MINIMAL, 1.0, 1280, 'relu'],
   ['mobilenetv3_small_minimal_100', MNV3_SMALL_MINIMAL, 1.0, 1024, 'relu'],
 ] as const) {
-  timmPreset(name, 'mobilenetv3', `mobilenetv3.py _gen_mobilenet_v3('${name}', channel_multiplier=${cm})${name.includes('minimal') ? ' (timm registers it as tf_' + name + ')' : ''}`, 224, () => ({
-    arch: arch as unknown as string[][], cm, stem: 16, fixStem: cm < 0.75, act: act as Activation, numFeatures: nf, cls: 'mobilenetv3', headBias: true, seRound: 'tf',
-  }));
+  timmPreset(name, 'mobilenetv3', `mobilenetv3.py _gen_mobilenet_v3('${name}', channel_multiplier=${cm})${name.includes('minimal') ? ' (timm registers it as tf_' + name + ')' : ''}`, 224, () =>
+    mobilenetV3(arch as unknown as string[][], cm, 1, nf, act as Activation),
+  );
 }
-timmPreset('mobilenetv3_large_150d', 'mobilenetv3', "mobilenetv3.py _gen_mobilenet_v3('mobilenetv3_large_150d', 1.5, depth_multiplier=1.2)", 256, () => ({
-  arch: MNV3_LARGE, cm: 1.5, dm: 1.2, stem: 16, act: 'hswish', numFeatures: 1280, cls: 'mobilenetv3', headBias: true, seRound: 'tf',
-}));
+timmPreset('mobilenetv3_large_150d', 'mobilenetv3', "mobilenetv3.py _gen_mobilenet_v3('mobilenetv3_large_150d', 1.5, depth_multiplier=1.2)", 256, () => mobilenetV3(MNV3_LARGE, 1.5, 1.2, 1280));
 
 defineFamily({
   name: 'mobilenetv3',
@@ -247,9 +248,8 @@ defineFamily({
   source: `${TIMM} mobilenetv3.py _gen_mobilenet_v3(channel_multiplier, depth_multiplier)`,
   params: { variant: P.enum(['large', 'small'], { default: 'large', doc: 'the large or the small table' }), width_mult: WIDTH, depth_mult: DEPTH, cifar: CIFAR },
   build: (v, input) => {
-    const cm = v.width_mult as number;
     const large = v.variant === 'large';
-    return build({ arch: large ? MNV3_LARGE : MNV3_SMALL, cm, dm: v.depth_mult as number, stem: 16, fixStem: cm < 0.75, act: 'hswish', numFeatures: large ? 1280 : 1024, cls: 'mobilenetv3', headBias: true, seRound: 'tf', cifar: v.cifar as boolean }, input);
+    return build({ ...mobilenetV3(large ? MNV3_LARGE : MNV3_SMALL, v.width_mult as number, v.depth_mult as number, large ? 1280 : 1024), cifar: v.cifar as boolean }, input);
   },
 });
 
@@ -258,18 +258,20 @@ defineFamily({
 const MNASNET_B1 = [['ds_r1_k3_s1_c16_noskip'], ['ir_r3_k3_s2_e3_c24'], ['ir_r3_k5_s2_e3_c40'], ['ir_r3_k5_s2_e6_c80'], ['ir_r2_k3_s1_e6_c96'], ['ir_r4_k5_s2_e6_c192'], ['ir_r1_k3_s1_e6_c320_noskip']];
 const MNASNET_A1 = [['ds_r1_k3_s1_e1_c16_noskip'], ['ir_r2_k3_s2_e6_c24'], ['ir_r3_k5_s2_e3_c40_se0.25'], ['ir_r4_k3_s2_e6_c80'], ['ir_r2_k3_s1_e6_c112_se0.25'], ['ir_r3_k5_s2_e6_c160_se0.25'], ['ir_r1_k3_s1_e6_c320']];
 const MNASNET_SMALL = [['ds_r1_k3_s1_c8'], ['ir_r1_k3_s2_e3_c16'], ['ir_r2_k3_s2_e6_c16'], ['ir_r4_k5_s2_e6_c32_se0.25'], ['ir_r3_k3_s1_e6_c32_se0.25'], ['ir_r3_k5_s2_e6_c88_se0.25'], ['ir_r1_k3_s1_e6_c144']];
+/** _gen_mnasnet_*: ReLU, a 1280-wide conv head. */
+const mnasnet = (arch: string[][], cm: number, stem = 32): TimmModel => ({ arch, cm, stem, act: 'relu', numFeatures: 1280, cls: 'efficientnet' });
 for (const [suffix, cm] of [['050', 0.5], ['075', 0.75], ['100', 1.0], ['140', 1.4]] as const) {
-  timmPreset(`mnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_b1(channel_multiplier=${cm})`, 224, () => ({ arch: MNASNET_B1, cm, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
-  timmPreset(`semnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_a1(channel_multiplier=${cm})`, 224, () => ({ arch: MNASNET_A1, cm, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
+  timmPreset(`mnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_b1(channel_multiplier=${cm})`, 224, () => mnasnet(MNASNET_B1, cm));
+  timmPreset(`semnasnet_${suffix}`, 'mnasnet', `efficientnet.py _gen_mnasnet_a1(channel_multiplier=${cm})`, 224, () => mnasnet(MNASNET_A1, cm));
 }
 defineFamily({
   name: 'mnasnet',
   doc: 'MnasNet-B1, or A1 (with SE), with a width multiplier',
   source: `${TIMM} efficientnet.py _gen_mnasnet_b1 / _gen_mnasnet_a1`,
   params: { variant: P.enum(['b1', 'a1'], { default: 'b1', doc: 'B1 (no SE) or A1 (SE)' }), width_mult: WIDTH, cifar: CIFAR },
-  build: (v, input) => build({ arch: v.variant === 'a1' ? MNASNET_A1 : MNASNET_B1, cm: v.width_mult as number, stem: 32, act: 'relu', numFeatures: 1280, cls: 'efficientnet', cifar: v.cifar as boolean }, input),
+  build: (v, input) => build({ ...mnasnet(v.variant === 'a1' ? MNASNET_A1 : MNASNET_B1, v.width_mult as number), cifar: v.cifar as boolean }, input),
 });
-timmPreset('mnasnet_small', 'mnasnet', 'efficientnet.py _gen_mnasnet_small(channel_multiplier=1.0)', 224, () => ({ arch: MNASNET_SMALL, cm: 1, stem: 8, act: 'relu', numFeatures: 1280, cls: 'efficientnet' }));
+timmPreset('mnasnet_small', 'mnasnet', 'efficientnet.py _gen_mnasnet_small(channel_multiplier=1.0)', 224, () => mnasnet(MNASNET_SMALL, 1, 8));
 
 // ---------------------------------------------------------------- FBNet-C (_gen_fbnetc)
 
