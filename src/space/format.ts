@@ -32,11 +32,22 @@ export function complexityLines(cx: Complexity): string[] {
   return rows.map(([name, short, exact]) => `${name.padEnd(7)}${short.padStart(left)} (${withCommas(exact)})`);
 }
 
-/** Right-aligned columns under a header; cells are already strings. */
-export function renderTable(header: string[], rows: string[][]): string[] {
+export type Align = 'left' | 'right';
+
+/** Columns under a header, right-aligned unless `align` says otherwise (a left-aligned last column is not padded); cells are already strings. */
+export function renderTable(header: string[], rows: string[][], align: Align[] = []): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padStart(widths[i])).join('  ');
+  const last = header.length - 1;
+  const cell = (c: string, i: number) => (align[i] === 'left' ? (i === last ? c : c.padEnd(widths[i])) : c.padStart(widths[i]));
+  const line = (cells: string[]) => cells.map((c, i) => cell(c ?? '', i)).join('  ');
   return [line(header), ...rows.map(line)];
+}
+
+/** The same table in Markdown (left-aligned unless `align` says right); '|' in a cell is escaped. */
+export function markdownTable(header: string[], rows: string[][], align: Align[] = []): string[] {
+  const escape = (c: string) => c.replace(/\|/g, '\\|');
+  const rule = header.map((_, i) => (align[i] === 'right' ? '---:' : '---'));
+  return [`| ${header.join(' | ')} |`, `|${rule.join('|')}|`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)];
 }
 
 export type StageRow = { stage: number; type: string; width: number; depth: number; stride: number } & Record<string, ParamValue>;

@@ -4,7 +4,7 @@
  * each reproduces.
  */
 import type { Command } from 'commander';
-import { complexity, presetSpec, presets, renderTable, shortCount, suggest } from '../../space/index.js';
+import { complexity, markdownTable, presetSpec, presets, renderTable, shortCount, suggest } from '../../space/index.js';
 import { UserError } from '../../util/errors.js';
 import { parseNumber } from '../modelOptions.js';
 
@@ -40,7 +40,10 @@ const groupDigits = (v: number) => v.toLocaleString('en-US');
 
 /** The presets as a Markdown table: exact counts, and the implementation each reproduces. */
 export function presetsMarkdown(rows: { name: string; family: string; resolution: number; flops: number; params: number; acts: number; source: string }[]): string {
-  const lines = ['| preset | family | res | flops | params | acts | reproduces |', '|---|---|---:|---:|---:|---:|---|'];
-  for (const r of rows) lines.push(`| \`${r.name}\` | ${r.family} | ${r.resolution} | ${groupDigits(r.flops)} | ${groupDigits(r.params)} | ${groupDigits(r.acts)} | ${r.source.replace(/\|/g, '\\|')} |`);
+  const lines = markdownTable(
+    ['preset', 'family', 'res', 'flops', 'params', 'acts', 'reproduces'],
+    rows.map((r) => [`\`${r.name}\``, r.family, String(r.resolution), groupDigits(r.flops), groupDigits(r.params), groupDigits(r.acts), r.source]),
+    ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+  );
   return `${lines.join('\n')}\n`;
 }

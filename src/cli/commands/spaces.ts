@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { Document, isScalar, isSeq, visit } from 'yaml';
-import { describeDomain, families, family, suggest } from '../../space/index.js';
+import { describeDomain, families, markdownTable, renderTable, suggest } from '../../space/index.js';
 import { BUILTIN_SPACES, type SpaceDefinition } from '../../sampler/index.js';
 import { UserError } from '../../util/errors.js';
 
@@ -24,10 +24,10 @@ export function registerSpaces(program: Command): void {
     .action((name: string | undefined, flags: SpacesFlags) => {
       if (name === undefined) return void process.stdout.write(flags.json ? `${JSON.stringify({ spaces: BUILTIN_SPACES, families: familyRows() }, null, 2)}\n` : listing(flags.markdown ?? false));
       const space = BUILTIN_SPACES[name];
-      const fam = family(name) && familyRows().find((f) => f.name === name);
+      const fam = familyRows().find((f) => f.name === name);
       if (flags.json && (space || fam)) return void process.stdout.write(`${JSON.stringify(space ? { space, ...(fam ? { family: fam } : {}) } : { family: fam }, null, 2)}\n`);
       // A family space shares its family's name: the definition, then the knobs it samples from.
-      if (space || fam) return void process.stdout.write([space ? spaceYaml(space) : '', fam ? familyText(name) : ''].filter(Boolean).join('\n'));
+      if (space || fam) return void process.stdout.write([space ? spaceYaml(space) : '', fam ? familyText(fam) : ''].filter(Boolean).join('\n'));
       const known = [...Object.keys(BUILTIN_SPACES), ...families().map((f) => f.name)];
       throw new UserError(`unknown space or family "${name}"${suggest(name, known)} (spaces: ${Object.keys(BUILTIN_SPACES).join(', ')}; families: ${families().map((f) => f.name).join(', ')})`);
     });
@@ -57,13 +57,8 @@ function knobs(f: FamilyRow): string {
 }
 
 function table(header: string[], rows: string[][], markdown: boolean): string[] {
-  if (markdown) {
-    const cell = (s: string) => s.replace(/\|/g, '\\|');
-    return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.min(r[i].length, 100))));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)];
+  const left = header.map((): 'left' => 'left');
+  return markdown ? markdownTable(header, rows, left) : renderTable(header, rows, left);
 }
 
 /** The built-in spaces, then the families (the README's two tables with --markdown). */
@@ -97,8 +92,7 @@ function spaceYaml(space: SpaceDefinition): string {
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-function familyText(name: string): string {
-  const f = familyRows().find((r) => r.name === name)!;
+function familyText(f: FamilyRow): string {
   const rows = f.params.map((p) => [p.perUnit ? `${p.name}[${f.units}]` : p.name, p.domain, p.default === null ? '-' : JSON.stringify(p.default), p.doc]);
   return `${[`family ${f.name}: ${f.doc}`, `generator: ${f.source}`, '', ...table(['knob', 'values', 'default', 'what'], rows, false), '', `sample it with space: {kind: family, family: ${f.name}, params: {...}, fixed: {...}}; every family also takes resolution, or res_mult (a multiple of the dataset's)`].join('\n')}\n`;
 }
