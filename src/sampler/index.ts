@@ -142,7 +142,7 @@ function inRange(v: number, r: Range | undefined): boolean {
 
 /** Checks candidates against the constraints; returns the first failing reason, or null. */
 class Checker {
-  readonly stagesRange: Range | undefined;
+  private readonly stagesRange: Range | undefined;
 
   constructor(
     private readonly space: CompiledSpace,
@@ -156,13 +156,18 @@ class Checker {
     if (this.space.def.kind !== 'regnet') return null;
     const { numStages, totalStages } = this.space.regnetStageCount(sampled);
     if (numStages !== totalStages) return 'stages:skipped_level';
-    if (!inRange(numStages, this.stagesRange)) return 'stages:count';
-    return null;
+    return this.stageCount(numStages);
+  }
+
+  /** The stage-count constraint. */
+  stageCount(count: number): string | null {
+    return inRange(count, this.stagesRange) ? null : 'stages:count';
   }
 
   /** Stage count (RegNets already passed regnetStages) and the AnyNet ordering constraints. */
   structure(st: CandidateStages): string | null {
-    if (!inRange(st.depths.length, this.stagesRange)) return 'stages:count';
+    const count = this.stageCount(st.depths.length);
+    if (count) return count;
     for (const name of this.space.def.order) {
       const v = name === 'depth' ? st.depths : name === 'width' ? st.widths : st.blockParams[name];
       if (v) for (let i = 1; i < v.length; i++) if (v[i] < v[i - 1]) return `order:${name}`;
@@ -223,7 +228,7 @@ function sample(opts: SampleOptions): SampleResult {
       }
       const spec = space.familySpec(sampled);
       const cx = complexity(spec);
-      const over = checker.complexity(cx) ?? (inRange(stageSummaries(spec).length, checker.stagesRange) ? null : 'stages:count');
+      const over = checker.complexity(cx) ?? checker.stageCount(stageSummaries(spec).length);
       if (over) {
         familyRejects.set(key, over);
         reject(over);
