@@ -45,18 +45,22 @@ export function bootstrapWinners(errors: readonly number[], opts: BootstrapOptio
   const err = Float64Array.from(errors);
   const winners = new Int32Array(checkedSamples(opts));
   eachRound(errors.length, opts, (round, drawn) => {
-    let bestErr = Infinity;
-    let best = 0;
-    for (const i of drawn) {
-      // Strict: the first of equal errors in draw order wins, as numpy's argmin.
-      if (err[i] < bestErr) {
-        bestErr = err[i];
-        best = i;
-      }
-    }
-    winners[round] = best;
+    winners[round] = roundWinner(err, drawn);
   });
   return winners;
+}
+
+/** A round's winner: the drawn model with the lowest error; of equal errors the first drawn, as numpy's argmin. */
+export function roundWinner(errors: ArrayLike<number>, drawn: Int32Array): number {
+  let bestErr = Infinity;
+  let best = 0;
+  for (const i of drawn) {
+    if (errors[i] < bestErr) {
+      bestErr = errors[i];
+      best = i;
+    }
+  }
+  return best;
 }
 
 /**

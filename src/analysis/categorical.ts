@@ -5,7 +5,7 @@
  * share of rounds whose lowest error has each value, with a 95% interval for each value's error.
  */
 import { UserError } from '../util/errors.js';
-import { type BootstrapOptions, eachRound, percentileSorted } from './bootstrap.js';
+import { type BootstrapOptions, eachRound, percentileSorted, roundWinner } from './bootstrap.js';
 import { isKnownParameter, parameterValue, type Scored } from './metrics.js';
 import type { Population } from './figures.js';
 
@@ -98,17 +98,8 @@ export function categoryBootstrap(models: readonly Scored[], values: readonly st
   eachRound(errors.length, opts, (_, drawn) => {
     rounds++;
     best.fill(Infinity);
-    let winner = -1;
-    let winnerErr = Infinity;
-    for (const i of drawn) {
-      // Strict, in draw order: the same winner bootstrapWinners picks.
-      if (errors[i] < winnerErr) {
-        winnerErr = errors[i];
-        winner = i;
-      }
-      if (errors[i] < best[cats[i]]) best[cats[i]] = errors[i];
-    }
-    wins[cats[winner]]++;
+    for (const i of drawn) if (errors[i] < best[cats[i]]) best[cats[i]] = errors[i];
+    wins[cats[roundWinner(errors, drawn)]]++;
     for (let c = 0; c < best.length; c++) if (best[c] < Infinity) perValueBest[c].push(best[c]);
   });
   const tail = (1 - (opts.confidence ?? 0.95)) / 2;
