@@ -10,7 +10,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadExperiment } from '../src/experiment/load.js';
+import { DatasetError, prepareDataset } from '../src/models/data/index.js';
 import { openStore } from '../src/store/index.js';
+import { runSweep } from '../src/sweep/run.js';
+import { UserError } from '../src/util/errors.js';
 import { packageRoot } from '../src/util/paths.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
@@ -125,4 +129,27 @@ test('a sampled resolution: each model trains on the dataset resized to its inpu
   assert.ok(existsSync(join(ROOT, 'split.svg')));
   const svg = readFileSync(join(ROOT, 'split.svg'), 'utf8');
   assert.ok(svg.includes('res-tfjs resolution=32'));
+});
+
+test('a sampled resolution that cannot be prepared stops the run before any slot starts, in one line; the trials stay pending', async () => {
+  const file = join(ROOT, 'res-fail.yaml');
+  writeFileSync(file, ['name: res-fail', 'n: 4', 'seed: 1', 'space:', '  kind: family', '  family: mobilenetv2', '  params:', '    width_mult: {dist: choice, values: [0.1, 0.15]}', '    resolution: {dist: choice, values: [24, 32]}', 'dataset: {name: synthetic, train_size: 64, test_size: 32}', 'engine: tfjs', ''].join('\n'));
+  const dbPath = join(ROOT, 'res-fail.sqlite');
+  let slotsStarted = false;
+  const prepare = (cfg: Parameters<typeof prepareDataset>[0]) => {
+    if (cfg.resolution === 24) throw new DatasetError('24px: out of disk space');
+    return prepareDataset(cfg, CACHE);
+  };
+  await assert.rejects(
+    runSweep({ experiment: loadExperiment(file), dbPath, prepareDataset: prepare, createSlots: async () => ((slotsStarted = true), []) }),
+    (e: Error) => e instanceof UserError && e.message === 'dataset at 24px: 24px: out of disk space',
+  );
+  assert.equal(slotsStarted, false);
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    assert.notEqual(store.getSweep('res-fail')!.status, 'running');
+    assert.deepEqual(store.readTrials('res-fail').map((t) => t.status), ['pending', 'pending', 'pending', 'pending']);
+  } finally {
+    store.close();
+  }
 });

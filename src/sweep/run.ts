@@ -84,6 +84,8 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     let aborted = false;
     let error: string | null = null;
     if (queue.length > 0 && !opts.signal?.aborted) {
+      // Every resolution the queue needs is prepared before the sweep counts as running or a slot starts.
+      for (const trial of queue) dataset.at(trial.spec.input.resolution);
       store.setSweepStatus(exp.name, 'running');
       const outcome = await trainQueue(store, exp, resources, dataset, queue, opts, trained);
       aborted = outcome.aborted;
@@ -127,7 +129,6 @@ async function trainQueue(
   trained: SweepOutcome['trained'],
 ): Promise<QueueOutcome> {
   if (opts.signal?.aborted) return { aborted: true, error: null };
-  for (const trial of queue) dataset.at(trial.spec.input.resolution); // every resolution prepared before a slot starts
   const slots = await (opts.createSlots ?? createSlots)(resources);
   const byRequest = new Map<string, QueuedTrial>();
   const started = new Set<string>();
