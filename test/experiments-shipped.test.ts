@@ -15,8 +15,9 @@ const files = [...cifar, ...tiny];
 const REGNET_STYLE = ['anynetx_a.yaml', 'anynetx_b.yaml', 'anynetx_c.yaml', 'anynetx_d.yaml', 'anynetx_e.yaml', 'regnetx.yaml', 'regnety.yaml'];
 
 test('the shipped experiments are the ones the README names', () => {
-  assert.deepEqual(cifar, [...REGNET_STYLE, 'efficientnet.yaml', 'fbnet.yaml', 'mbconv_stages.yaml', 'mobilenetv2.yaml', 'mobilenetv3.yaml', 'pplcnet.yaml'].sort());
-  assert.deepEqual(tiny, ['tiny.yaml', ...['efficientnet', 'fbnet', 'mbconv_stages', 'mobilenetv2', 'mobilenetv3', 'pplcnet', 'regnetx'].map((f) => `tiny/${f}.yaml`)]);
+  assert.deepEqual(cifar, [...REGNET_STYLE, 'efficientnet.yaml', 'fbnet.yaml', 'mbconv_stages.yaml', 'mobilenetv2.yaml', 'mobilenetv3.yaml', 'pplcnet.yaml',
+    'shufflenetv2.yaml', 'shufflenetv2plus.yaml', 'ghostnet.yaml', 'squeezenet.yaml', 'peleenet.yaml', 'condensenet.yaml'].sort());
+  assert.deepEqual(tiny, ['tiny.yaml', ...['condensenet', 'efficientnet', 'fbnet', 'ghostnet', 'mbconv_stages', 'mobilenetv2', 'mobilenetv3', 'peleenet', 'pplcnet', 'regnetx', 'shufflenetv2', 'shufflenetv2plus', 'squeezenet'].map((f) => `tiny/${f}.yaml`)]);
 });
 
 for (const file of files) {

@@ -25,7 +25,7 @@ const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
 
 test('every preset has a reference measurement at its native resolution, and equals it exactly', () => {
   const all = presets();
-  assert.ok(all.length >= 96, `${all.length} presets`);
+  assert.ok(all.length >= 133, `${all.length} presets`);
   for (const p of all) {
     const ref = REFERENCE.presets[p.name];
     assert.ok(ref, `${p.name} has a reference measurement`);
@@ -53,6 +53,12 @@ test('the counts the issue lists', () => {
     ['fbnet_c', 224, 5_592_784, 384_297_896, 6_161_672],
     ['pplcnet_x1_0', 224, 2_952_520, 155_702_440, 2_524_584],
     ['lcnet_100', 224, 2_953_800, 155_703_720, 2_524_584],
+    ['shufflenet_v2_x1_0', 224, 2_278_604, 144_908_992, 2_026_464],
+    ['shufflenetv1_g3_x1_0', 224, 1_864_728, 137_460_672, 3_164_440],
+    ['squeezenet1_0', 224, 1_248_424, 823_270_824, 4_899_336],
+    ['ghostnet_100', 224, 5_182_508, 141_157_716, 3_545_396],
+    ['igcv3_w1', 224, 3_491_688, 312_971_176, 11_707_688],
+    ['condensenet74_c4_g4', 224, 4_773_944, 516_641_576, 5_988_408],
   ];
   for (const [name, res, params, flops, acts] of rows) assert.deepEqual(complexity(presetSpec(name, { resolution: res })), { params, flops, acts }, name);
 });
@@ -80,7 +86,7 @@ test('the torchvision presets equal the installed torchvision, counted by dse\'s
 
 test('every preset names the implementation, file and arguments it reproduces', () => {
   for (const p of presets()) {
-    assert.match(p.source, /^(timm @aa4b585|torchvision 0\.14|mobile-vision @bb8465c|PaddleClas @d178931) /, p.name);
+    assert.match(p.source, /^(timm @aa4b585|torchvision 0\.14|mobile-vision @bb8465c|PaddleClas @d178931|megvii-model\/ShuffleNet-Series @aa91feb|pytorchcv @47b5422) /, p.name);
     assert.ok(preset(p.name) === p);
   }
 });

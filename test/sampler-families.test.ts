@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ModelSpec, type ParamValue, canonicalSpec, complexity, family, presetSpec } from '../src/space/index.js';
+import { type ModelSpec, type ParamValue, canonicalSpec, complexity, families, family, presetSpec } from '../src/space/index.js';
 import { MV_ARCHS } from '../src/space/presets/mobilevisionDefs.js';
 import { BUILTIN_SPACES, type SpaceDefinition, networkConfig, resolveSpace, sampleModels } from '../src/sampler/index.js';
 import { loadExperiment } from '../src/experiment/load.js';
@@ -25,12 +25,13 @@ function sample(space: SpaceDefinition, n: number, seed: number, flops?: [number
 function familyAt(name: string, values: Record<string, ParamValue | ParamValue[]>, input = { resolution: 224, classes: 1000, channels: 3 }): ModelSpec {
   const fam = family(name)!;
   const full: Record<string, ParamValue | ParamValue[]> = {};
-  for (const [k, d] of Object.entries(fam.params)) if (d.default !== undefined) full[k] = d.default;
+  // as the sampler does: a per-unit parameter not given leaves the reference's own values
+  for (const [k, d] of Object.entries(fam.params)) if (d.default !== undefined && !fam.units?.params.includes(k)) full[k] = d.default;
   return fam.build({ ...full, ...values }, input);
 }
 
-test('the built-in family spaces: efficientnet (three multipliers, or phi), mobilenetv2, mobilenetv3, fbnet, pplcnet', () => {
-  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet']);
+test('the built-in family spaces: the mobile families and the channel-mixing and dense ones', () => {
+  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'shufflenetv2', 'shufflenetv2plus', 'ghostnet', 'squeezenet', 'igcv3', 'peleenet', 'condensenet']);
 });
 
 for (const space of FAMILY_SPACES) {
@@ -85,6 +86,32 @@ test('a family at the reference\'s own values is that reference\'s preset, node 
   );
   assert.equal(ops.length, 22);
   same(familyAt('fbnet', { op: ops }), 'fbnet_c');
+  same(familyAt('shufflenetv2', {}), 'shufflenet_v2_x1_0');
+  same(familyAt('shufflenetv2', { width: [244, 488, 976], head_w: 2048, form: 'megvii', dropout: 0.2 }), 'shufflenetv2_x2_0_megvii');
+  same(familyAt('shufflenetv2plus', {}), 'shufflenetv2plus_large');
+  same(familyAt('shufflenetv2plus', { size: 'small' }), 'shufflenetv2plus_small');
+  same(familyAt('ghostnet', {}), 'ghostnet_100');
+  same(familyAt('ghostnet', { width: 1.3 }), 'ghostnet_130');
+  same(familyAt('squeezenet', {}), 'squeezenet1_0');
+  same(familyAt('squeezenet', { version: '1_1' }), 'squeezenet1_1');
+  same(familyAt('igcv3', {}), 'igcv3_w1');
+  same(familyAt('igcv3', { width: 0.25 }), 'igcv3_wd4');
+  same(familyAt('peleenet', {}), 'peleenet');
+  same(familyAt('condensenet', {}), 'condensenet74_c4_g4');
+  same(familyAt('condensenet', { groups: 8 }), 'condensenet74_c8_g8');
+});
+
+test('family candidates that make no network are rejected as invalid, with the first reason; a space of nothing else is an error', () => {
+  // SqueezeNet with a max pool after every Fire module but the last: seven 3x3/2 pools do not fit a 32px input.
+  const pools = resolveSpace({ kind: 'family', family: 'squeezenet', params: { pool: { dist: 'choice', values: [false, true], per_stage: true }, sr: { dist: 'choice', values: [0.125, 0.25] } }, fixed: { cifar: true } });
+  const r = sample(pools, 20, 3);
+  assert.equal(r.models.length, 20);
+  assert.ok(r.stats.rejected.invalid > 0, JSON.stringify(r.stats));
+  assert.match(r.stats.invalidExample!, /pool does not fit a 1x1 input/);
+  for (const m of r.models) assert.ok((m.params.pool as boolean[]).filter(Boolean).length <= 4, 'at most four pools fit 32px');
+  // CondenseNet with growth 12 in 8 groups: every candidate is invalid, which is the space's fault.
+  const never = resolveSpace({ kind: 'family', family: 'condensenet', params: { depth: { dist: 'log_uniform', low: 1, high: 16, q: 1, per_stage: true } }, fixed: { groups: 8, growth: [12, 12, 12, 12, 12], cifar: true } });
+  assert.throws(() => sample(never, 2, 1), (e: Error) => e instanceof UserError && /^the space and network section give an invalid network \(nodes\[\d+\] \(features\.stage1\.unit1\)\.params\.groups: 16 -> 48 -> 12 channels do not split into 8 groups\)$/.test(e.message));
 });
 
 test('efficientnet phi: width 1.1^phi, depth 1.2^phi, resolution 1.15^phi times the input', () => {
@@ -113,7 +140,7 @@ test('invalid family spaces: one message at the offending key', () => {
     assert.fail(`accepted ${JSON.stringify(section)}`);
   };
   const choice = (values: ParamValue[], per_stage = false) => ({ dist: 'choice', values, per_stage });
-  assert.equal(issue({ kind: 'family', family: 'efficientnett', params: {} }), 'space.family: unknown family "efficientnett" (did you mean efficientnet?) (families: mobilenetv2, mobilenetv3, mnasnet, efficientnet, fbnet, pplcnet)');
+  assert.equal(issue({ kind: 'family', family: 'efficientnett', params: {} }), `space.family: unknown family "efficientnett" (did you mean efficientnet?) (families: ${families().map((f) => f.name).join(', ')})`);
   assert.match(issue({ kind: 'family', params: {} }), /^space.family: a family space names its family \(mobilenetv2, /);
   assert.match(issue({ kind: 'family', family: 'pplcnet', params: { scale: choice([1], true) } }), /^space.params.scale.per_stage: scale is one value per model in family pplcnet \(per 13 units: k, se\)$/);
   assert.equal(issue({ kind: 'family', family: 'pplcnet', params: {}, fixed: { k: [3, 5] } }), 'space.fixed.k: has 2 entries but the space has 13 units');

@@ -5,7 +5,10 @@
  * The paper's (Radosavovic et al. 2020, sections 3 and 4; pycls sweep defaults): AnyNetX_A..E,
  * RegNetX, RegNetY. The mobile families' (on src/space/presets' generators): EfficientNet's
  * scaling (three multipliers, or phi), MobileNet width x resolution, FBNet's per-layer op choice, PP-LCNet's
- * scale with a kernel and SE choice per block, and an AnyNet of MBConv stages.
+ * scale with a kernel and SE choice per block, and an AnyNet of MBConv stages. The channel-mixing and
+ * dense families': ShuffleNetV2's stages, the ShuffleNetV2+ (SPOS) per-unit choice, GhostNet's ratio,
+ * cheap kernel, width and per-layer table, SqueezeNet's Fire metaparameters and pool placement, IGCV3's
+ * width and groups, and PeleeNet's and CondenseNet's growth, depths, bottlenecks and groups.
  *
  * AnyNetX bottleneck ratios: the paper's b_i in {1, 2, 4} divides the width (w_b = w/b); dse, like
  * pycls, stores the multiplier bot_mul = 1/b, so the choice is {1, 0.5, 0.25}.
@@ -95,6 +98,90 @@ const MOBILE_SPACES: Record<string, SpaceDefinition> = {
     kind: 'family',
     family: 'pplcnet',
     params: { scale: choice([0.25, 0.35, 0.5, 0.75, 1, 1.5, 2, 2.5]), k: choice([3, 5], true), se: choice([false, true], true) },
+    fixed: {},
+    order: [],
+  },
+  shufflenetv2: {
+    name: 'shufflenetv2',
+    description: 'ShuffleNetV2 (torchvision units): per stage (3) width logU[16, 512] (multiple of 8), units logU[1, 16], depthwise kernel in {3, 5, 7}',
+    kind: 'family',
+    family: 'shufflenetv2',
+    params: {
+      width: { dist: 'log_uniform', low: 16, high: 512, q: 8, per_stage: true },
+      depth: { dist: 'log_uniform', low: 1, high: 16, q: 1, per_stage: true },
+      k: choice([3, 5, 7], true),
+    },
+    fixed: {},
+    order: [],
+  },
+  shufflenetv2plus: {
+    name: 'shufflenetv2plus',
+    description: 'ShuffleNetV2+ / SPOS (Guo et al. 2020): per unit (20) a shuffle 3x3, 5x5 or 7x7 or an Xception branch (4^20 networks) at the large widths',
+    kind: 'family',
+    family: 'shufflenetv2plus',
+    params: { choice: choice(['shuffle3', 'shuffle5', 'shuffle7', 'xception'], true) },
+    fixed: { size: 'large' },
+    order: [],
+  },
+  ghostnet: {
+    name: 'ghostnet',
+    description: 'GhostNet (Han et al. 2020): width logU[0.25, 2], ratio s in {2..5}, cheap kernel d in {1, 3, 5, 7}, and per bottleneck (16) a 3x3 or 5x5 depthwise kernel and SE or not',
+    kind: 'family',
+    family: 'ghostnet',
+    params: { width: multiplier(0.25, 2), ratio: choice([2, 3, 4, 5]), dw_size: choice([1, 3, 5, 7]), k: choice([3, 5], true), se: choice([false, true], true) },
+    fixed: {},
+    order: [],
+  },
+  squeezenet: {
+    name: 'squeezenet',
+    description: 'SqueezeNet\'s Fire metaparameters (Iandola et al. 2016, sec. 5): base_e logU[32, 256] and incr_e logU[32, 256] (multiples of 8), freq in {1, 2, 4}, pct_3x3 and SR in {0.125, 0.25, 0.5, 0.75}, and after each Fire module (8) a max pool or not',
+    kind: 'family',
+    family: 'squeezenet',
+    params: {
+      base_e: { dist: 'log_uniform', low: 32, high: 256, q: 8, per_stage: false },
+      incr_e: { dist: 'log_uniform', low: 32, high: 256, q: 8, per_stage: false },
+      freq: choice([1, 2, 4]),
+      pct_3x3: choice([0.125, 0.25, 0.5, 0.75]),
+      sr: choice([0.125, 0.25, 0.5, 0.75]),
+      pool: choice([false, true], true),
+    },
+    fixed: {},
+    order: [],
+  },
+  igcv3: {
+    name: 'igcv3',
+    description: 'IGCV3 (Sun et al. 2018): width logU[0.25, 2] and 1 or 2 groups in the pointwise convs',
+    kind: 'family',
+    family: 'igcv3',
+    params: { width: multiplier(0.25, 2), groups: choice([1, 2]) },
+    fixed: {},
+    order: [],
+  },
+  peleenet: {
+    name: 'peleenet',
+    description: 'PeleeNet (Wang et al. 2018): growth in {16, 24, 32, 48}, stem in {16, 32, 64}, and per stage (4) dense layers logU[1, 12] and bottleneck width in {1, 2, 4}',
+    kind: 'family',
+    family: 'peleenet',
+    params: {
+      growth: choice([16, 24, 32, 48]),
+      stem: choice([16, 32, 64]),
+      depth: { dist: 'log_uniform', low: 1, high: 12, q: 1, per_stage: true },
+      bottleneck: choice([1, 2, 4], true),
+    },
+    fixed: {},
+    order: [],
+  },
+  condensenet: {
+    name: 'condensenet',
+    description: 'CondenseNet, test time (Huang et al. 2018): groups in {2, 4, 8}, bottleneck in {2, 4}, and per stage (5) dense layers logU[1, 16] and growth logU[8, 128] (multiple of 8)',
+    kind: 'family',
+    family: 'condensenet',
+    params: {
+      groups: choice([2, 4, 8]),
+      bottleneck: choice([2, 4]),
+      depth: { dist: 'log_uniform', low: 1, high: 16, q: 1, per_stage: true },
+      growth: { dist: 'log_uniform', low: 8, high: 128, q: 8, per_stage: true },
+    },
     fixed: {},
     order: [],
   },

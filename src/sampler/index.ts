@@ -65,8 +65,10 @@ export interface SampleStats {
   drawn: number;
   kept: number;
   duplicates: number;
-  /** Rejections by reason: stages:skipped_level, stages:count, order:<param>, flops, params, acts. */
+  /** Rejections by reason: stages:skipped_level, stages:count, order:<param>, flops, params, acts, invalid. */
   rejected: Record<string, number>;
+  /** What made the first invalid family candidate invalid (a width that does not split into groups, a pool that does not fit). */
+  invalidExample?: string;
 }
 
 export interface SampleOptions {
@@ -99,8 +101,12 @@ export function describeStats(stats: SampleStats): string {
   const reasons = Object.entries(stats.rejected).sort((a, b) => b[1] - a[1]);
   const total = reasons.reduce((s, [, c]) => s + c, 0);
   const detail = reasons.length ? ` (${reasons.map(([r, c]) => `${r} ${c}`).join(', ')})` : '';
-  return `drawn ${stats.drawn}, kept ${stats.kept}, duplicates ${stats.duplicates}, rejected ${total}${detail}`;
+  const example = stats.invalidExample ? `; first invalid: ${stats.invalidExample}` : '';
+  return `drawn ${stats.drawn}, kept ${stats.kept}, duplicates ${stats.duplicates}, rejected ${total}${detail}${example}`;
 }
+
+/** Family candidates drawn before a space whose every candidate is invalid counts as a broken space, not a sparse one. */
+const INVALID_PROBE = 1000;
 
 /** Input shape and classes, from the experiment's dataset section (Experiment.input). */
 export interface InputShape {
@@ -226,8 +232,23 @@ function sample(opts: SampleOptions): SampleResult {
         reject(known);
         continue;
       }
-      const spec = space.familySpec(sampled);
-      const cx = complexity(spec);
+      // Some knob combinations make no network (growth rates that do not split into the groups, more
+      // pools than the input has pixels): those candidates are rejected as invalid, as pycls rejects
+      // group widths that do not divide; a space where every one of the first draws is invalid is an error.
+      let spec: ModelSpec;
+      let cx: Complexity;
+      try {
+        spec = space.familySpec(sampled);
+        cx = complexity(spec);
+      } catch (e) {
+        if (!(e instanceof SpecError || e instanceof OpError)) throw e;
+        const onlyInvalid = stats.kept === 0 && Object.keys(stats.rejected).every((r) => r === 'invalid');
+        if (onlyInvalid && (stats.rejected.invalid ?? 0) + 1 >= INVALID_PROBE) throw e;
+        stats.invalidExample ??= e.message;
+        familyRejects.set(key, 'invalid');
+        reject('invalid');
+        continue;
+      }
       const over = checker.complexity(cx) ?? checker.stageCount(stageSummaries(spec).length);
       if (over) {
         familyRejects.set(key, over);

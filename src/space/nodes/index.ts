@@ -2,3 +2,7 @@
 import './basic.js';
 import './anynet.js';
 import './mobile.js';
+import './shufflenet.js';
+import './ghost.js';
+import './squeeze.js';
+import './dense.js';

@@ -101,6 +101,7 @@ const MBCONV_PARAMS = {
   always_pw: P.bool({ default: false, doc: 'keep the expansion conv when the expanded width equals the input (timm builds it always)' }),
   pw_groups: P.int({ default: 1, min: 1, doc: 'groups of the expansion 1x1 conv (FBNet _g2, MixNet a1.1)' }),
   pw_shuffle: P.bool({ default: false, doc: 'channel shuffle in pw_groups groups after the expansion (FBNet)' }),
+  pw_act: P.bool({ default: true, doc: 'activation after the expansion conv (IGCV3 has none)' }),
   pwl_groups: P.int({ default: 1, min: 1, doc: 'groups of the projection 1x1 conv' }),
   dw_pad: P.int({ min: 0, optional: true, doc: 'depthwise padding, when the reference overrides k // 2 (FBNetV3)' }),
   act: ACT('relu6', 'activation after the expansion and the depthwise conv'),
@@ -124,7 +125,7 @@ export const mbconv = defineNode({
   build(g, p, [x]) {
     const mid = expandedWidth(p, x.shape.c);
     let y = x;
-    if (mid !== x.shape.c || p.always_pw) y = g.act('pw_af', g.bn('pw_bn', pointwise(g, 'pw', y, mid, p.pw_groups, p.bias)), p.act);
+    if (mid !== x.shape.c || p.always_pw) y = g.act('pw_af', g.bn('pw_bn', pointwise(g, 'pw', y, mid, p.pw_groups, p.bias)), p.pw_act ? p.act : 'identity');
     if (p.pw_shuffle) y = g.shuffle('shuffle', y, p.pw_groups);
     y = g.act('dw_af', g.bn('dw_bn', depthwise(g, 'dw', y, p.k, p.stride, p.bias, p.dw_pad)), p.act);
     y = blockSe(g, y, p, x.shape.c, mid, p.exp_r);
@@ -137,6 +138,7 @@ export const mbconv = defineNode({
     { name: 'EfficientNet block: SiLU, SE from the input', params: { w_out: 24, exp_r: 6, act: 'silu', se_r: 0.25, se_round: 'floor' }, inputs: [[24, 6, 6]] },
     { name: 'MixNet block: MixConv k3/5/7 (uneven split), 2-group pointwise', params: { w_out: 20, k: [3, 5, 7], exp_r: 3, pw_groups: 2, pwl_groups: 2, act: 'silu', se_r: 0.5, se_base: 'mid_exp' }, inputs: [[20, 7, 7]] },
     { name: 'FBNet block: grouped pointwise with shuffle, conv biases', params: { w_out: 16, exp_r: 3, mid_round: 'mv', mid_div: 1, pw_groups: 2, pw_shuffle: true, pwl_groups: 2, bias: true, act: 'relu' }, inputs: [[8, 8, 8]] },
+    { name: 'IGCV3 block: 2-group pointwise convs, shuffle, no activation after the expansion', params: { w_out: 12, exp_r: 6, pw_groups: 2, pw_shuffle: true, pwl_groups: 2, pw_act: false }, inputs: [[12, 6, 6]] },
     { name: 'expansion 1 without and with the expansion conv', params: { w_out: 8, exp_r: 1, always_pw: true, act: 'relu' }, inputs: [[8, 6, 6]] },
   ],
 });
@@ -225,16 +227,28 @@ export const convStem = defineNode({
   name: 'conv_stem',
   kind: 'stem',
   family: 'mobile',
-  doc: 'kxk conv (stride), BN, activation: the mobile families\' stem',
+  doc: 'kxk conv (stride), [BN], activation, [3x3 stride-2 max pool]: the mobile and channel-mixing families\' stem',
   params: {
     w_out: W_OUT,
     k: P.int({ default: 3, min: 1, doc: 'kernel size' }),
     stride: P.int({ default: 2, min: 1, doc: 'stride (1 for 32px inputs)' }),
+    pad: P.int({ min: 0, optional: true, doc: 'padding, when not k // 2 (SqueezeNet 0, SqueezeNext 1)' }),
     act: ACT('relu', 'activation'),
     bias: P.bool({ default: false, doc: 'conv bias (mobile-vision\'s stems have one)' }),
+    bn: P.bool({ default: true, doc: 'BN after the conv (SqueezeNet has none)' }),
+    pool: P.enum(['none', 'max', 'max_ceil'], { default: 'none', doc: 'a 3x3 stride-2 max pool after: padded 1 (ShuffleNet), or unpadded in ceil mode (SqueezeNet, SqueezeNext)' }),
   },
-  build: (g, p, [x]) => g.act('af', g.bn('bn', g.conv('conv', x, p.w_out, p.k, { stride: p.stride, bias: p.bias })), p.act),
-  examples: [{ name: 'hard-swish stem with a biased conv', params: { w_out: 16, act: 'hswish', bias: true }, inputs: [[3, 16, 16]] }],
+  build(g, p, [x]) {
+    const y = g.conv('conv', x, p.w_out, p.k, { stride: p.stride, bias: p.bias, pad: p.pad });
+    const z = g.act('af', p.bn ? g.bn('bn', y) : y, p.act);
+    if (p.pool === 'none') return z;
+    return g.maxPool('pool', z, 3, p.pool === 'max' ? { stride: 2, pad: 1 } : { stride: 2, pad: 0, ceil: true });
+  },
+  examples: [
+    { name: 'hard-swish stem with a biased conv', params: { w_out: 16, act: 'hswish', bias: true }, inputs: [[3, 16, 16]] },
+    { name: 'ShuffleNet stem: max pool', params: { w_out: 8, pool: 'max' }, inputs: [[3, 17, 17]] },
+    { name: 'SqueezeNet stem: 7x7 unpadded, bias, no BN, ceil-mode pool', params: { w_out: 8, k: 7, pad: 0, bias: true, bn: false, pool: 'max_ceil' }, inputs: [[3, 24, 24]] },
+  ],
 });
 
 const HEAD_BASE = {
@@ -262,6 +276,7 @@ export const convHead = defineNode({
   examples: [
     { name: 'EfficientNet head', params: { num_classes: 5, head_w: 32, act: 'silu', dropout: 0.2 }, inputs: [[16, 4, 4]] },
     { name: 'pool and FC only', params: { num_classes: 5, head_w: 0 }, inputs: [[16, 4, 4]] },
+    { name: 'megvii ShuffleNet head: FC without bias', params: { num_classes: 5, head_w: 24, act: 'relu', fc_bias: false }, inputs: [[16, 4, 4]] },
   ],
 });
 

@@ -3,5 +3,9 @@ import './timm.js';
 import './torchvision.js';
 import './mobilevision.js';
 import './paddleclas.js';
+import './shufflenet.js';
+import './ghostnet.js';
+import './squeezenet.js';
+import './pytorchcv.js';
 
 export { type Family, type Preset, type PresetInput, families, family, preset, presetSpec, presets } from './registry.js';

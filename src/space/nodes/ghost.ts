@@ -1,0 +1,57 @@
+/**
+ * GhostNet's building blocks (huawei-noah ghostnet_pytorch = timm ghostnet.py): the Ghost module, a
+ * primary conv making ceil(w/s) "intrinsic" channels and a cheap dxd depthwise conv making s-1 ghosts
+ * of each, concatenated and cut to w; and the Ghost bottleneck built from two of them.
+ */
+import type { Builder, Tensor } from '../builder.js';
+import { P } from '../params.js';
+import { defineNode } from '../registry.js';
+import { roundChannels } from '../rounding.js';
+import { STRIDE, W_OUT, se } from './common.js';
+
+const GHOST_PARAMS = {
+  ratio: P.int({ default: 2, min: 2, max: 16, doc: 'ratio s: the primary conv makes ceil(w / s) channels, the cheap op the other (s - 1) per channel' }),
+  dw_size: P.int({ default: 3, min: 1, doc: 'kernel d of the cheap depthwise conv' }),
+};
+
+/** The Ghost module: primary 1x1 conv, BN, [ReLU]; cheap dxd conv (groups = its input), BN, [ReLU]; concat; slice to cOut. */
+function ghostModule(g: Builder, x: Tensor, cOut: number, ratio: number, dwSize: number, relu: boolean): Tensor {
+  const init = Math.ceil(cOut / ratio);
+  const act = relu ? 'relu' : 'identity';
+  const primary = g.act('primary_af', g.bn('primary_bn', g.conv('primary_conv', x, init, 1, { bias: false })), act);
+  const cheap = g.act('cheap_af', g.bn('cheap_bn', g.conv('cheap_operation', primary, init * (ratio - 1), dwSize, { groups: init, bias: false })), act);
+  const y = g.concat('cat', primary, cheap);
+  return y.shape.c === cOut ? y : g.slice('slice', y, 0, cOut);
+}
+
+export const ghostBottleneck = defineNode({
+  name: 'ghost_bottleneck',
+  kind: 'block',
+  family: 'ghostnet',
+  doc: 'Ghost bottleneck: Ghost module to w_mid (ReLU), [kxk depthwise (stride), BN], [SE], Ghost module to w_out, plus the identity or a shortcut of kxk depthwise (stride), BN, 1x1, BN',
+  params: {
+    w_out: W_OUT,
+    w_mid: P.int({ min: 1, doc: 'expanded width (the first Ghost module\'s output)' }),
+    stride: STRIDE,
+    k: P.int({ default: 3, min: 1, doc: 'kernel of the depthwise convs (strided units and the shortcut)' }),
+    se_r: P.float({ default: 0, min: 0, max: 1, doc: 'SE ratio on the expanded width; 0 for none' }),
+    se_div: P.int({ default: 4, min: 1, doc: 'the squeeze width is make_divisible(w_mid * se_r, se_div)' }),
+    ...GHOST_PARAMS,
+  },
+  build(g, p, [x]) {
+    let y = ghostModule(g.scope('ghost1'), x, p.w_mid, p.ratio, p.dw_size, true);
+    if (p.stride > 1) y = g.bn('bn_dw', g.conv('conv_dw', y, p.w_mid, p.k, { stride: p.stride, groups: p.w_mid, bias: false }));
+    if (p.se_r > 0) y = se(g.scope('se'), y, roundChannels(p.w_mid * p.se_r, 'tf', p.se_div), { act: 'relu', gate: 'hsigmoid' });
+    y = ghostModule(g.scope('ghost2'), y, p.w_out, p.ratio, p.dw_size, false);
+    const c = x.shape.c;
+    if (c === p.w_out && p.stride === 1) return g.add('add', x, y);
+    let s = g.bn('shortcut.1', g.conv('shortcut.0', x, c, p.k, { stride: p.stride, groups: c, bias: false }));
+    s = g.bn('shortcut.3', g.conv('shortcut.2', s, p.w_out, 1, { bias: false }));
+    return g.add('add', s, y);
+  },
+  examples: [
+    { name: 'stride 2, k5, SE, projecting shortcut', params: { w_out: 20, w_mid: 36, stride: 2, k: 5, se_r: 0.25 }, inputs: [[12, 9, 9]] },
+    { name: 'identity shortcut, odd width sliced', params: { w_out: 15, w_mid: 25 }, inputs: [[15, 5, 5]] },
+    { name: 'ratio 3, cheap kernel 5', params: { w_out: 16, w_mid: 24, ratio: 3, dw_size: 5 }, inputs: [[8, 5, 5]] },
+  ],
+});
