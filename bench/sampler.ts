@@ -82,7 +82,7 @@ console.log(`  quantizing:  ${Math.round(params.length / q).toLocaleString('en-U
 // by its generator and costed node by node; a repeated candidate's verdict is remembered.
 const cifar = { channels: 3, resolution: 32, num_classes: 10 };
 console.log('Family spaces, 32px (cifar: true), 10 classes, flops in [100, 150] MF, 500 models, one core');
-for (const name of ['efficientnet', 'mobilenetv2', 'mobilenetv3', 'pplcnet', 'fbnet']) {
+for (const name of ['efficientnet', 'mobilenetv2', 'mobilenetv3', 'pplcnet', 'fbnet', 'shufflenetv2', 'shufflenetv2plus', 'ghostnet', 'squeezenet', 'peleenet', 'condensenet']) {
   const fam = resolveSpace({ base: name, fixed: { cifar: true } });
   const net = networkConfig(undefined, cifar, fam);
   const run = timeIt(() => sampleModels({ space: fam, constraints: { flops: [100e6, 150e6] }, network: net, n: 500, seed: 1, maxDraws: 1e9 }));

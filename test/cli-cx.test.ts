@@ -109,7 +109,7 @@ test('model flags: every bad value is a UserError naming its flag', () => {
   rejects(['cx', ...REGNETX_200MF, '--head-w', '-1'], '--head-w: must be a non-negative integer, got "-1"');
   rejects(['cx', ...REGNETX_200MF, '--stem', 'big'], `--stem: unknown stem type "big" (known: ${nodeTypeNames('stem').join(', ')})`);
   rejects(['cx', ...REGNETX_200MF, '--block', 'mbconvv'], `--block: unknown block type "mbconvv" (did you mean mbconv?) (known: ${nodeTypeNames('block').join(', ')})`);
-  rejects(['cx', ...REGNETX_200MF, '--block', 'mbconv'], '--group-width: mbconv has no parameter group_w (it takes: k, exp_r, w_mid, mid_round, mid_div, always_pw, pw_groups, pw_shuffle, pwl_groups, dw_pad, act, se_r, se_base, se_round, se_div, se_act, se_gate, bias, skip); drop the flag or pick a --block that takes it');
+  rejects(['cx', ...REGNETX_200MF, '--block', 'mbconv'], '--group-width: mbconv has no parameter group_w (it takes: k, exp_r, w_mid, mid_round, mid_div, always_pw, pw_groups, pw_shuffle, pw_act, pwl_groups, dw_pad, act, se_r, se_base, se_round, se_div, se_act, se_gate, bias, skip); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--block', 'res_basic_block'], '--group-width: res_basic_block has no parameter group_w (it takes: act); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--param', 'grop_w=8'], '--param grop_w: res_bottleneck_block has no parameter grop_w (did you mean group_w?) (it takes: bot_mul, group_w, se_r, act); drop the flag or pick a --block that takes it');
   rejects(['cx', ...REGNETX_200MF, '--param', 'act=hswishh'], '--param act: must be one of relu, relu6, hswish, hsigmoid, sigmoid, silu, identity, got "hswishh"');
@@ -189,4 +189,13 @@ test('dse sample: bad flags and bad experiment files are one line, exit 2', (t) 
   assert.equal(s.code, 2);
   assert.match(s.stderr, /^dse: .*bad-space\.yaml:\d+:\d+: space\.params\.wm: low must make every value a number > 1, got 0\.5/);
   assert.equal(s.stderr.split('\n').length, 2);
+});
+
+test('dse cx --preset parnet_s --fused: the deploy form\'s counts (the reference\'s validate.py --fuse); --fused needs a foldable network', () => {
+  const json = (args: string[]) => JSON.parse(dse('cx', ...args, '--json').stdout) as { complexity: { flops: number; params: number; acts: number } };
+  assert.deepEqual(json(['--preset', 'parnet_s']).complexity, { flops: 5_259_502_056, params: 20_930_936, acts: 8_449_332 });
+  assert.deepEqual(json(['--preset', 'parnet_s', '--fused']).complexity, json(['--preset', 'parnet_s_fused']).complexity);
+  assert.deepEqual(json(['--preset', 'parnet_s', '--fused']).complexity, { flops: 4_737_822_184, params: 19_128_980, acts: 3_971_124 });
+  failsWith(['cx', '--preset', 'ghostnet_100', '--fused'], '--fused: ghostnet_100: no node of this network has a deploy form (only reparameterizable blocks, such as ParNet\'s, fold)');
+  failsWith(['cx', '--depth', '13', '--fused'], '--fused: applies to a --spec or --preset network');
 });

@@ -31,7 +31,7 @@ function familyAt(name: string, values: Record<string, ParamValue | ParamValue[]
 }
 
 test('the built-in family spaces: the mobile families and the channel-mixing and dense ones', () => {
-  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'shufflenetv2', 'shufflenetv2plus', 'ghostnet', 'squeezenet', 'igcv3', 'peleenet', 'condensenet']);
+  assert.deepEqual(FAMILY_SPACES.map((s) => s.name), ['efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'shufflenetv2', 'shufflenetv2plus', 'ghostnet', 'squeezenet', 'igcv3', 'peleenet', 'condensenet', 'parnet']);
 });
 
 for (const space of FAMILY_SPACES) {
@@ -99,6 +99,12 @@ test('a family at the reference\'s own values is that reference\'s preset, node 
   same(familyAt('peleenet', {}), 'peleenet');
   same(familyAt('condensenet', {}), 'condensenet74_c4_g4');
   same(familyAt('condensenet', { groups: 8 }), 'condensenet74_c8_g8');
+  same(familyAt('ghostnet', { version: 'v2', width: 1.6 }), 'ghostnetv2_160');
+  same(familyAt('parnet', {}), 'parnet_s');
+  same(familyAt('parnet', { fused: true }), 'parnet_s_fused');
+  same(familyAt('parnet', { width: [200, 400, 800, 768], last_w: 3200, dropout: 0.1 }), 'parnet_xl');
+  same(familyAt('espnetv2', {}), 'espnetv2_w1');
+  same(familyAt('espnetv2', { scale: 2 }), 'espnetv2_w2');
 });
 
 test('family candidates that make no network are rejected as invalid, with the first reason; a space of nothing else is an error', () => {

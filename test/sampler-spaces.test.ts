@@ -21,7 +21,7 @@ function firstIssue(section: unknown): [string, string] {
 }
 
 test('every built-in space passes its own validation and resolves by name', () => {
-  assert.deepEqual(Object.keys(BUILTIN_SPACES), ['anynetx_a', 'anynetx_b', 'anynetx_c', 'anynetx_d', 'anynetx_e', 'regnetx', 'regnety', 'efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'mbconv_stages']);
+  assert.deepEqual(Object.keys(BUILTIN_SPACES), ['anynetx_a', 'anynetx_b', 'anynetx_c', 'anynetx_d', 'anynetx_e', 'regnetx', 'regnety', 'efficientnet', 'efficientnet_phi', 'mobilenetv2', 'mobilenetv3', 'fbnet', 'pplcnet', 'shufflenetv2', 'shufflenetv2plus', 'ghostnet', 'squeezenet', 'igcv3', 'peleenet', 'condensenet', 'parnet', 'mbconv_stages']);
   for (const name of Object.keys(BUILTIN_SPACES)) {
     assert.deepEqual(issues(name), [], name);
     assert.deepEqual(resolveSpace(name), BUILTIN_SPACES[name]);

@@ -24,6 +24,7 @@ import {
   outSize,
   regnetSpec,
   resolveParams,
+  stageBlockProblem,
   stagesComplexity,
   stemNode,
 } from '../src/space/index.js';
@@ -175,7 +176,8 @@ test('stage-wise costing equals node-by-node costing on random networks of every
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
   const stems = nodeTypeNames('stem');
   const heads = nodeTypeNames('head');
-  const blocks = nodeTypeNames('block');
+  // the blocks a stage can stack (the others need their family's generator)
+  const blocks = nodeTypeNames('block').filter((b) => stageBlockProblem(b) === null);
   const perStage = <T>(n: number, xs: readonly T[]) => Array.from({ length: n }, () => pick(xs));
   for (let i = 0; i < 400; i++) {
     const blockType = pick(blocks);
@@ -199,7 +201,12 @@ test('stage-wise costing equals node-by-node costing on random networks of every
       params.k = perStage(n, [3, 5]);
       params.se_r = perStage(n, [0, 0.25]);
     }
-    if ('act' in nodeType(blockType)!.params && rng.int(4) === 0) params.act = perStage(n, ['relu', 'silu', 'hswish']);
+    // ShuffleNetV1's grouped convs need widths the random ones do not divide into
+    if (blockType === 'shufflenet_v1_unit') params.groups = perStage(n, [1]);
+    // ShuffleNet's concat units keep their input and add to it, so their stages widen (past the stem's <= 64)
+    if (blockType.startsWith('shufflenet')) widths.forEach((_, s) => (widths[s] = 64 * (s + 2)));
+    const act = nodeType(blockType)!.params.act;
+    if (act?.kind === 'enum' && rng.int(4) === 0) params.act = perStage(n, ['relu', 'silu', 'hswish'].filter((a) => act.values.includes(a)));
     const stem = pick(stems);
     const head = pick(heads);
     const net: NetworkOptions = {
@@ -211,7 +218,7 @@ test('stage-wise costing equals node-by-node costing on random networks of every
       numClasses: 10,
       inputChannels: 1 + rng.int(3),
       head,
-      headW: head === 'post_gap_head' ? pick([64, 1280]) : pick([0, 64]),
+      headW: !('head_w' in nodeType(head)!.params) ? undefined : head === 'conv_head' || head === 'anynet_head' ? pick([0, 64]) : pick([64, 1280]),
       headParams: 'dropout' in nodeType(head)!.params ? { dropout: 0.2 } : {},
     };
     const spec = buildAnyNetSpec({ depths, widths, strides, params }, net);

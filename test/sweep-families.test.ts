@@ -45,14 +45,14 @@ function trialsOf(db: string, sweep: string) {
 
 const files = readdirSync(TINY).filter((f) => f.endsWith('.yaml')).sort();
 
-test('every tiny family sweep runs to the end into one database; EDFs overlay RegNetX and EfficientNet; one report compares RegNetX, ShuffleNetV2, GhostNet and EfficientNet', async () => {
+test('every tiny family sweep runs to the end into one database; EDFs overlay RegNetX and EfficientNet; one report compares RegNetX, ShuffleNetV2, GhostNet, ParNet and EfficientNet', async () => {
   for (const f of files) {
     const r = await dse(['run', join(TINY, f), '--quiet']);
     assert.equal(r.code, 0, `${f}: ${r.stderr}`);
   }
   const db = join(ROOT, 'db', 'tiny-families.sqlite');
   const knobs: Record<string, string[]> = { efficientnet: ['width_mult', 'depth_mult'], mobilenetv2: ['width_mult', 'depth_mult'], mobilenetv3: ['width_mult', 'variant'], fbnet: ['op'], pplcnet: ['scale', 'k', 'se'], mbconv_stages: ['exp_r', 'k', 'se_r'], regnetx: ['w0', 'wa', 'wm'],
-    shufflenetv2: ['width', 'depth', 'k'], shufflenetv2plus: ['choice'], ghostnet: ['width', 'ratio', 'k', 'se'], squeezenet: ['base_e', 'incr_e', 'pool'], peleenet: ['depth'], condensenet: ['depth', 'groups'] };
+    shufflenetv2: ['width', 'depth', 'k'], shufflenetv2plus: ['choice'], ghostnet: ['width', 'ratio', 'k', 'se'], squeezenet: ['base_e', 'incr_e', 'pool'], peleenet: ['depth'], condensenet: ['depth', 'groups'], parnet: ['streams', 'depth'] };
   for (const f of files) {
     const name = f.replace('.yaml', '');
     const trials = trialsOf(db, `tiny-${name}`);
@@ -76,8 +76,8 @@ test('every tiny family sweep runs to the end into one database; EDFs overlay Re
   assert.equal(edf.code, 0, edf.stderr);
   const svg = readFileSync(join(ROOT, 'edf.svg'), 'utf8');
   for (const s of ['tiny-regnetx', 'tiny-efficientnet', 'tiny-fbnet']) assert.ok(svg.includes(s), `the EDF names ${s}`);
-  // one report overlays a channel-mixing family, GhostNet, RegNetX and a mobile family
-  const compared = ['tiny-regnetx', 'tiny-shufflenetv2', 'tiny-ghostnet', 'tiny-efficientnet'];
+  // one report overlays a channel-mixing family, GhostNet, ParNet's graph, RegNetX and a mobile family
+  const compared = ['tiny-regnetx', 'tiny-shufflenetv2', 'tiny-ghostnet', 'tiny-parnet', 'tiny-efficientnet'];
   const report = await dse(['analyze', ...compared, '--db', db, '-o', 'report.html', '--samples', '200']);
   assert.equal(report.code, 0, report.stderr);
   const html = readFileSync(join(ROOT, 'report.html'), 'utf8');

@@ -280,6 +280,20 @@ describe('registered gradients match numeric gradients (cpu)', () => {
     const dilated = { stride: [1, 1] as [number, number], pad: [2, 2] as [number, number], dilation: [2, 2] as [number, number], groups: 1 };
     checkGrad('conv 3x3 dilation 2', (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, dilated), [{ shape: [2, 6, 6, 2] }, { shape: [3, 3, 2, 3] }]);
     checkGrad('depthwise 3x3 dilation 2 stride 2', (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D, { ...dilated, stride: [2, 2], groups: 3 }), [{ shape: [2, 7, 7, 3] }, { shape: [3, 3, 1, 3] }]);
+    // GhostNetV2's gate: 3x3 to 7x7 (uneven repeats) and 2x (the matmul form's gradient)
+    checkGrad('upsample 3x3 -> 7x7', (x) => tf.mul(op('upsample', { size: [7, 7] }, 2)(x), tf.range(1, 3, 1, 'float32')), [{ shape: [2, 3, 3, 2] }]);
+    checkGrad('upsample 2x3 -> 4x6', op('upsample', { size: [4, 6] }, 2), [{ shape: [1, 2, 3, 2] }]);
+  });
+
+  test('upsample picks the input PyTorch\'s nearest mode picks: floor(i * in / out)', () => {
+    const f = new LayerFactory(0);
+    const up = (OP_BUILDERS.upsample as (f: LayerFactory, id: string, a: unknown, op: unknown) => (xs: tf.Tensor4D[], t: boolean) => tf.Tensor4D)(f, 'x', { size: [7, 5] }, { shape: [1, 1, 1] });
+    const x = tf.tensor4d([0, 1, 2, 10, 11, 12, 20, 21, 22], [1, 3, 3, 1]);
+    const y = tf.reshape(up([x], false), [7, 5]).arraySync() as number[][];
+    // rows: floor(i * 3/7) = 0 0 0 1 1 2 2; columns: floor(j * 3/5) = 0 0 1 1 2
+    assert.deepEqual(y.map((r) => r[0]), [0, 0, 0, 10, 10, 20, 20]);
+    assert.deepEqual(y[0], [0, 0, 1, 1, 2]);
+    f.dispose();
   });
 
   test('Concat, SplitV and the channel kernels', () => {

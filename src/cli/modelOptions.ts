@@ -30,6 +30,7 @@ import {
   regnetSpec,
   regnetStages,
   suggest,
+  stageBlockProblem,
   unknownNodeType,
 } from '../space/index.js';
 import { UserError } from '../util/errors.js';
@@ -150,7 +151,8 @@ export function modelFromOptions(opts: ModelOptionValues, defaults: Partial<Mode
 
   const blockType = opts.block ?? d.blockType;
   const block = nodeType(blockType);
-  if (!block || block.kind !== 'block') throw new UserError(`--block: ${unknownNodeType(blockType, 'block')}`);
+  const blockProblem = stageBlockProblem(blockType);
+  if (!block || blockProblem) throw new UserError(`--block: ${blockProblem ?? unknownNodeType(blockType, 'block')}`);
   const stem = opts.stem ?? d.stem;
   if (nodeType(stem)?.kind !== 'stem') throw new UserError(`--stem: ${unknownNodeType(stem, 'stem')}`);
   const network: NetworkConfig = {

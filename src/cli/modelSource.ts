@@ -4,7 +4,7 @@
  * and `dse train`; every conflict or unknown name is one line naming the flag.
  */
 import { Command } from 'commander';
-import { type ModelSpec, preset, presetSpec, presets, suggest } from '../space/index.js';
+import { type ModelSpec, SpecError, deployForm, preset, presetSpec, presets, suggest } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { type ModelDefaults, type ModelFromOptions, type ModelOptionValues, addModelOptions, modelFromOptions, parseNumber } from './modelOptions.js';
 import { readSpecFile } from './specFile.js';
@@ -12,6 +12,7 @@ import { readSpecFile } from './specFile.js';
 export interface ModelSourceValues extends ModelOptionValues {
   spec?: string;
   preset?: string;
+  fused?: boolean;
 }
 
 /** A model from flags (regnet/anynet), a spec file, or a preset. */
@@ -25,12 +26,25 @@ const PRESET_FLAGS = new Set(['--resolution', '--classes', '--channels']);
 export function addModelSourceOptions(cmd: Command): Command {
   cmd
     .option('--spec <file>', 'a model spec JSON file (version 1 or 2, or JSON with a "spec" field such as `dse cx --json`), instead of model flags')
-    .option('--preset <name>', 'a published network (`dse presets` lists them), at its native resolution unless --resolution');
+    .option('--preset <name>', 'a published network (`dse presets` lists them), at its native resolution unless --resolution')
+    .option('--fused', 'the deploy form of a --spec or --preset network: its reparameterizable blocks (ParNet\'s) folded into one biased 3x3 each');
   return addModelOptions(cmd);
 }
 
 /** The one model the flags describe; `defaults` are the caller's (dse train: the dataset's shape). */
 export function modelSource(opts: ModelSourceValues, defaults: Partial<ModelDefaults> = {}): ModelSource {
+  if (opts.fused && opts.spec === undefined && opts.preset === undefined) throw new UserError('--fused: applies to a --spec or --preset network');
+  const source = unfusedSource(opts, defaults);
+  if (!opts.fused || (source.kind !== 'spec' && source.kind !== 'preset')) return source;
+  try {
+    return { ...source, spec: deployForm(source.spec) };
+  } catch (e) {
+    if (e instanceof SpecError) throw new UserError(`--fused: ${source.source}: ${e.message.replace(/^fused: /, '')}`);
+    throw e;
+  }
+}
+
+function unfusedSource(opts: ModelSourceValues, defaults: Partial<ModelDefaults>): ModelSource {
   const given = MODEL_FLAGS.filter((f) => (opts as unknown as Record<string, unknown>)[f.key] !== undefined);
   if (opts.spec !== undefined && opts.preset !== undefined) throw new UserError('--preset: give either --spec or --preset, not both');
   if (opts.spec !== undefined) {

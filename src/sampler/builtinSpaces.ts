@@ -8,7 +8,8 @@
  * scale with a kernel and SE choice per block, and an AnyNet of MBConv stages. The channel-mixing and
  * dense families': ShuffleNetV2's stages, the ShuffleNetV2+ (SPOS) per-unit choice, GhostNet's ratio,
  * cheap kernel, width and per-layer table, SqueezeNet's Fire metaparameters and pool placement, IGCV3's
- * width and groups, and PeleeNet's and CondenseNet's growth, depths, bottlenecks and groups.
+ * width and groups, and PeleeNet's and CondenseNet's growth, depths, bottlenecks and groups. ParNet's
+ * streams (how many, each one's width and depth) and last width.
  *
  * AnyNetX bottleneck ratios: the paper's b_i in {1, 2, 4} divides the width (w_b = w/b); dse, like
  * pycls, stores the multiplier bot_mul = 1/b, so the choice is {1, 0.5, 0.25}.
@@ -181,6 +182,20 @@ const MOBILE_SPACES: Record<string, SpaceDefinition> = {
       bottleneck: choice([2, 4]),
       depth: { dist: 'log_uniform', low: 1, high: 16, q: 1, per_stage: true },
       growth: { dist: 'log_uniform', low: 8, high: 128, q: 8, per_stage: true },
+    },
+    fixed: {},
+    order: [],
+  },
+  parnet: {
+    name: 'parnet',
+    description: 'ParNet (Goyal et al. 2021): 2, 3 or 4 parallel streams, per stream a width logU[16, 128] (multiple of 8) and 1-6 blocks, last width logU[128, 1024] (multiple of 8)',
+    kind: 'family',
+    family: 'parnet',
+    params: {
+      streams: choice([2, 3, 4]),
+      width: { dist: 'log_uniform', low: 16, high: 128, q: 8, per_stage: true },
+      depth: { dist: 'uniform', low: 1, high: 6, q: 1, per_stage: true },
+      last_w: { dist: 'log_uniform', low: 128, high: 1024, q: 8, per_stage: false },
     },
     fixed: {},
     order: [],

@@ -24,6 +24,7 @@ import {
   nodeType,
   regnetStageCount,
   stageStrides,
+  stageBlockProblem,
   unknownNodeType,
 } from '../space/index.js';
 import { UserError } from '../util/errors.js';
@@ -72,7 +73,8 @@ export class CompiledSpace {
       return;
     }
     const block = nodeType(network.blockType);
-    if (!block || block.kind !== 'block') throw new UserError(`network.block: ${unknownNodeType(network.blockType, 'block')}`);
+    const blockProblem = stageBlockProblem(network.blockType);
+    if (!block || blockProblem) throw new UserError(`network.block: ${blockProblem ?? unknownNodeType(network.blockType, 'block')}`);
     const structural = KIND_PARAMS[def.kind];
     const takes = (k: string) => k in block.params && !STRUCTURAL_BLOCK_PARAMS.has(k);
     const sampledBlockParams = Object.keys(def.params).filter((k) => !(k in structural));

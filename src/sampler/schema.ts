@@ -6,7 +6,7 @@
  * SpaceSectionSchema resolves what it validates: its output is the complete SpaceDefinition.
  */
 import { z } from 'zod';
-import { DEFAULT_HEAD, type ParamValue, nodeType, nodeTypeNames, resolveParams, unknownNodeType } from '../space/index.js';
+import { DEFAULT_HEAD, type ParamValue, nodeType, nodeTypeNames, resolveParams, stageBlockProblem, unknownNodeType } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { BUILTIN_SPACES } from './builtinSpaces.js';
 import {
@@ -105,8 +105,9 @@ function resolveSection(input: unknown, ctx: Ctx): SpaceDefinition | typeof z.NE
     ctx.addIssue({ code: 'custom', message: `expected a built-in space name (${Object.keys(BUILTIN_SPACES).join(', ')}), {base: name, ...overrides} or a full definition with kind and params` });
   }
   if (!def) return z.NEVER;
-  if (def.block !== undefined && nodeType(def.block)?.kind !== 'block') {
-    ctx.addIssue({ code: 'custom', message: unknownNodeType(def.block, 'block'), path: ['block'] });
+  const blockProblem = def.block === undefined ? null : stageBlockProblem(def.block);
+  if (blockProblem) {
+    ctx.addIssue({ code: 'custom', message: blockProblem, path: ['block'] });
     return z.NEVER;
   }
   for (const issue of checkDefinition(def)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });

@@ -5,7 +5,7 @@
  * depends on a default that a later version might change.
  */
 import { type ParamValue, resolveParams } from './params.js';
-import { nodeType, unknownNodeType } from './registry.js';
+import { nodeType, stageBlockProblem, unknownNodeType } from './registry.js';
 import { type ModelSpec, type NodeSpec, SPEC_VERSION } from './spec.js';
 import { analyzeSpec, SpecError } from './graph.js';
 
@@ -94,7 +94,8 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
     if (list.length !== n) throw new SpecError(key, `has ${list.length} entries but depths has ${n}`);
   }
   const blockType = nodeType(opts.blockType);
-  if (!blockType || blockType.kind !== 'block') throw new SpecError('block', unknownNodeType(opts.blockType, 'block'));
+  const blockProblem = stageBlockProblem(opts.blockType);
+  if (!blockType || blockProblem) throw new SpecError('block', blockProblem ?? unknownNodeType(opts.blockType, 'block'));
   const stem = nodeType(opts.stem);
   if (!stem || stem.kind !== 'stem') throw new SpecError('stem', unknownNodeType(opts.stem, 'stem'));
   const head = headNode(opts);

@@ -233,6 +233,12 @@ export class Builder {
     return p > 0 ? this.op('dropout', name, [x], { p }) : x;
   }
 
+  /** Nearest-neighbour resize to the spatial size of `like` (GhostNetV2's attention map onto its features). */
+  upsampleTo(name: string, x: Tensor, like: Tensor): Tensor {
+    const size: Pair = [like.shape.h, like.shape.w];
+    return x.shape.h === size[0] && x.shape.w === size[1] ? x : this.op('upsample', name, [x], { size });
+  }
+
   scale(name: string, x: Tensor, factor: number): Tensor {
     return factor === 1 ? x : this.op('scale', name, [x], { factor });
   }

@@ -14,6 +14,7 @@ export * from './stageCx.js';
 export * from './regnet.js';
 export * from './format.js';
 export * from './manifest.js';
+export * from './deploy.js';
 export { bottleneckWidth } from './nodes/anynet.js';
 export * from './rounding.js';
 export * from './presets/index.js';

@@ -78,6 +78,7 @@ export interface OpAttrs {
   shuffle: { groups: number };
   dropout: { p: number };
   scale: { factor: number };
+  upsample: { size: Pair };
 }
 export type OpName = keyof OpAttrs;
 
@@ -281,6 +282,16 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
     arity: [1, 1],
     attrs: { factor: 'float' },
     shape: (_a, [x]) => x,
+    cost: free,
+  },
+  upsample: {
+    doc: 'nearest-neighbour resize to size [h, w] (PyTorch F.interpolate mode "nearest": source index floor(i * in / out)); free',
+    arity: [1, 1],
+    attrs: { size: 'pair' },
+    shape(a, [x]) {
+      if (!(a.size[0] >= 1 && a.size[1] >= 1)) throw new OpError(`upsample to ${a.size.join('x')}: the size must be positive`);
+      return { c: x.c, h: a.size[0], w: a.size[1] };
+    },
     cost: free,
   },
 };

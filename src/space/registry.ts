@@ -81,3 +81,24 @@ export function unknownNodeType(name: string, kind?: NodeKind): string {
   const known = nodeTypeNames(kind);
   return `unknown ${kind ?? 'node'} type "${name}"${suggest(name, known)} (known: ${known.join(', ')})`;
 }
+
+/**
+ * Why `name` cannot be the block of an AnyNet/RegNet stage (which sets w_out and stride and nothing
+ * else), or null: unknown, not a block, or a block that needs other parameters (a dense layer's
+ * growth, a Ghost bottleneck's w_mid) and is built by its family's generator instead.
+ */
+export function stageBlockProblem(name: string): string | null {
+  const t = REGISTRY.get(name);
+  if (!t || t.kind !== 'block') return unknownNodeType(name, 'block');
+  const stageBlocks = nodeTypes('block').filter((b) => !stageBlockNeeds(b).length).map((b) => b.name);
+  const needs = stageBlockNeeds(t);
+  if (needs.length) return `${name} cannot be a stage block: it needs ${needs.join(', ')}, which the stage does not set (stage blocks: ${stageBlocks.join(', ')}); its family's generator builds it`;
+  return null;
+}
+
+function stageBlockNeeds(t: AnyNodeType): string[] {
+  const missing = ['w_out', 'stride'].filter((k) => !(k in t.params));
+  const required = Object.entries(t.params).filter(([k, d]) => k !== 'w_out' && d.default === undefined && !d.optional).map(([k]) => k);
+  const inputs = t.arity[0] > 1 ? [`${t.arity[0]} inputs`] : [];
+  return [...inputs, ...missing.map((k) => `a ${k} parameter`), ...required];
+}

@@ -25,6 +25,17 @@ export const ACTIVATION_FNS: Record<Activation, (x: tf.Tensor4D) => tf.Tensor4D>
   identity: (x) => x,
 };
 
+/**
+ * The [out, n] 0/1 matrix picking, for output i, input floor(i * (n / out)) in float32 arithmetic, as
+ * PyTorch's nearest kernel does (upsample_nearest2d: a float scale, floorf, clamped).
+ */
+function selectionMatrix(out: number, n: number): tf.Tensor2D {
+  const data = new Float32Array(out * n);
+  const scale = Math.fround(n / out);
+  for (let i = 0; i < out; i++) data[i * n + Math.min(n - 1, Math.floor(Math.fround(i * scale)))] = 1;
+  return tf.tensor2d(data, [out, n]);
+}
+
 /** Pool padding for PyTorch's output size: symmetric padding plus what ceil mode adds at the end. */
 function poolPadding(a: PoolAttrs, h: number, w: number) {
   const oh = outSize(h, a.k[0], a.stride[0], a.pad[0], 1, a.ceil);
@@ -133,4 +144,23 @@ export const OP_BUILDERS: { [K in OpName]: OpBuilder<K> } = {
     return ([x], training) => (training ? (tf.dropout(x, a.p, undefined, (base + step++) % 2147483647) as tf.Tensor4D) : x);
   },
   scale: (_f, _id, a) => ([x]) => tf.mul(x, a.factor),
+  upsample: (f, _id, a) => {
+    // PyTorch's nearest: output i reads input floor(i * in / out); as two matmuls with 0/1 selection
+    // matrices (BatchMatMul has gradients on every backend), rows then columns
+    const select = (out: number, n: number) => f.constant(selectionMatrix(out, n));
+    let rows: { n: number; m: tf.Tensor2D } | null = null;
+    let cols: { n: number; m: tf.Tensor2D } | null = null;
+    return ([x]) => {
+      const [batch, h, w, c] = x.shape;
+      const [oh, ow] = a.size;
+      if (rows?.n !== h) rows = { n: h, m: select(oh, h) as tf.Tensor2D };
+      if (cols?.n !== w) cols = { n: w, m: select(ow, w) as tf.Tensor2D };
+      // [oh, h] x [h, n*w*c] (input moved to h-major), then [ow, w] x [w, n*oh*c]
+      const byRow = tf.matMul(rows.m, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, batch * w * c]));
+      const hMajor = tf.reshape(byRow, [oh, batch, w, c]);
+      const wMajor = tf.reshape(tf.transpose(hMajor, [2, 1, 0, 3]), [w, batch * oh * c]);
+      const byCol = tf.reshape(tf.matMul(cols.m, wMajor), [ow, batch, oh, c]);
+      return tf.transpose(byCol, [1, 2, 0, 3]) as tf.Tensor4D;
+    };
+  },
 };

@@ -6,3 +6,5 @@ import './shufflenet.js';
 import './ghost.js';
 import './squeeze.js';
 import './dense.js';
+import './parnet.js';
+import './espnet.js';

@@ -24,11 +24,14 @@ export function megviiSe(g: Builder, x: Tensor): Tensor {
   return g.mul('mul', x, y);
 }
 
+/** A unit that keeps its shape adds (V1) or splits (V2) its input; one that strides or widens runs on all of it. */
+const keepsShape = (p: { stride: number; w_out: number }, c: number) => p.stride === 1 && p.w_out === c;
+
 export const shuffleV1Unit = defineNode({
   name: 'shufflenet_v1_unit',
   kind: 'block',
   family: 'shufflenet',
-  doc: 'ShuffleNetV1 unit (megvii ShuffleV1Block): 1x1 group conv, BN, ReLU, kxk depthwise (stride), BN, channel shuffle, 1x1 group conv, BN; stride 1: ReLU(x + y); stride 2: concat(3x3 average-pooled x, ReLU(y)), so the branch makes w_out - w_in channels',
+  doc: 'ShuffleNetV1 unit (megvii ShuffleV1Block): 1x1 group conv, BN, ReLU, kxk depthwise (stride), BN, channel shuffle, 1x1 group conv, BN; keeping its shape: ReLU(x + y); strided (or widening): concat(3x3 average-pooled x, ReLU(y)), so the branch makes w_out - w_in channels',
   params: {
     w_out: W_OUT,
     stride: STRIDE,
@@ -39,23 +42,23 @@ export const shuffleV1Unit = defineNode({
   },
   check(p, [x]) {
     const mid = p.w_mid ?? Math.floor(p.w_out / 4);
-    const branch = p.stride === 1 ? p.w_out : p.w_out - x.c;
-    if (p.stride === 1 && x.c !== p.w_out) return { key: 'w_out', message: `a stride-1 unit adds its input, so w_out must equal the input width ${x.c}` };
-    if (branch < 1) return { key: 'w_out', message: `a strided unit concatenates its ${x.c} input channels, so w_out must exceed them` };
+    const branch = keepsShape(p, x.c) ? p.w_out : p.w_out - x.c;
+    if (branch < 1) return { key: 'w_out', message: `a strided or widening unit concatenates its ${x.c} input channels, so w_out must exceed them` };
     const g1 = p.first_groups ?? p.groups;
     if (x.c % g1 || mid % g1 || mid % p.groups || branch % p.groups) return { key: 'groups', message: `${x.c} -> ${mid} -> ${branch} channels do not split into ${g1} and ${p.groups} groups` };
     return null;
   },
   build(g, p, [x]) {
     const mid = p.w_mid ?? Math.floor(p.w_out / 4);
-    const branch = p.stride === 1 ? p.w_out : p.w_out - x.shape.c;
+    const keeps = keepsShape(p, x.shape.c);
+    const branch = keeps ? p.w_out : p.w_out - x.shape.c;
     let y = g.relu('af1', g.bn('bn1', g.conv('conv1', x, mid, 1, { groups: p.first_groups ?? p.groups, bias: false })));
     y = g.bn('bn2', g.conv('conv2', y, mid, p.k, { stride: p.stride, groups: mid, bias: false }));
     // megvii reshapes to (mid/g, g) and transposes: PyTorch's channel_shuffle with mid/g groups
     if (p.groups > 1) y = g.shuffle('shuffle', y, mid / p.groups);
-    y = g.bn('bn3', g.conv('conv3', y, branch, 1, { groups: p.groups, bias: false }), { final: p.stride === 1 });
-    if (p.stride === 1) return g.relu('af', g.add('add', x, y));
-    return g.concat('cat', g.avgPool('proj', x, 3, { stride: 2, pad: 1 }), g.relu('af', y));
+    y = g.bn('bn3', g.conv('conv3', y, branch, 1, { groups: p.groups, bias: false }), { final: keeps });
+    if (keeps) return g.relu('af', g.add('add', x, y));
+    return g.concat('cat', g.avgPool('proj', x, 3, { stride: p.stride, pad: 1 }), g.relu('af', y));
   },
   examples: [
     { name: 'stride 2, first unit of stage 2 (first 1x1 ungrouped)', params: { w_out: 36, stride: 2, groups: 3, first_groups: 1 }, inputs: [[6, 9, 9]] },
@@ -99,9 +102,6 @@ function mainBranch(g: Builder, x: Tensor, mid: number, cOut: number, stride: nu
   return p.se ? megviiSe(g.scope('se'), y) : y;
 }
 
-/** A unit that keeps its shape splits its input; one that strides (or widens) runs two branches on all of it. */
-const splits = (p: { stride: number; w_out: number }, c: number) => p.stride === 1 && p.w_out === c;
-
 export const shuffleV2Unit = defineNode({
   name: 'shufflenet_v2_unit',
   kind: 'block',
@@ -111,7 +111,7 @@ export const shuffleV2Unit = defineNode({
     w_out: W_OUT,
     stride: STRIDE,
     form: P.enum(['torchvision', 'megvii'], { default: 'torchvision', doc: 'torchvision\'s form, or megvii\'s original (ShuffleNet-Series)' }),
-    op: P.enum(['shuffle', 'xception'], { default: 'shuffle', doc: 'main branch: 1x1, kxk depthwise, 1x1 (shuffle), or three dw3x3 + 1x1 pairs (xception; megvii only)' }),
+    op: P.enum(['shuffle', 'xception'], { default: 'shuffle', doc: 'main branch: 1x1, kxk depthwise, 1x1 (shuffle), or three dw3x3 + 1x1 pairs (xception)' }),
     k: P.int({ default: 3, min: 1, doc: 'depthwise kernel of the shuffle branch (3, 5, 7 in ShuffleNetV2+)' }),
     w_mid: P.int({ min: 1, optional: true, doc: 'width inside the main branch; default w_out // 2' }),
     act: P.enum(['relu', 'hswish'], { default: 'relu', doc: 'activation of the 1x1 convs' }),
@@ -119,10 +119,9 @@ export const shuffleV2Unit = defineNode({
   },
   check(p, [x]) {
     const megvii = p.form === 'megvii';
-    if (!megvii && (p.op !== 'shuffle' || p.se || p.act !== 'relu')) return { key: 'form', message: 'the Xception branch, hard-swish and SE are megvii\'s (ShuffleNetV2+): set form megvii' };
-    if (splits(p, x.c) && x.c % 2) return { key: 'w_out', message: `a unit that keeps its width splits its ${x.c} channels in halves: make it even` };
+    if (keepsShape(p, x.c) && x.c % 2) return { key: 'w_out', message: `a unit that keeps its width splits its ${x.c} channels in halves: make it even` };
     if (!megvii && p.w_out % 2) return { key: 'w_out', message: `${p.w_out} output channels do not split into two branches: make it even` };
-    if (megvii && !splits(p, x.c) && p.w_out <= x.c) return { key: 'w_out', message: `a strided or widening unit keeps its ${x.c} input channels in one branch, so w_out must exceed them` };
+    if (megvii && !keepsShape(p, x.c) && p.w_out <= x.c) return { key: 'w_out', message: `a strided or widening unit keeps its ${x.c} input channels in one branch, so w_out must exceed them` };
     return null;
   },
   build(g, p, [x]) {
@@ -130,12 +129,12 @@ export const shuffleV2Unit = defineNode({
     const mid = p.w_mid ?? Math.floor(p.w_out / 2);
     if (p.form === 'torchvision') {
       const half = p.w_out / 2;
-      const y = splits(p, c)
+      const y = keepsShape(p, c)
         ? g.concat('cat', g.slice('x1', x, 0, c / 2), mainBranch(g.scope('branch2'), g.slice('x2', x, c / 2, c), mid, half, 1, p))
-        : g.concat('cat', pwBnAct(g.scope('branch1'), 'pw', dwBn(g.scope('branch1'), 'dw', x, p.k, p.stride), half, 'relu'), mainBranch(g.scope('branch2'), x, mid, half, p.stride, p));
+        : g.concat('cat', pwBnAct(g.scope('branch1'), 'pw', dwBn(g.scope('branch1'), 'dw', x, p.k, p.stride), half, p.act), mainBranch(g.scope('branch2'), x, mid, half, p.stride, p));
       return g.shuffle('shuffle', y, 2);
     }
-    if (splits(p, c)) {
+    if (keepsShape(p, c)) {
       // megvii's channel_shuffle returns the even channels and the odd ones
       const split = g.shuffle('split', x, c / 2);
       return g.concat('cat', g.slice('x_proj', split, 0, c / 2), mainBranch(g.scope('branch_main'), g.slice('x', split, c / 2, c), mid, p.w_out - c / 2, 1, p));

@@ -51,7 +51,7 @@ export const sqnxtUnit = defineNode({
   name: 'sqnxt_unit',
   kind: 'block',
   family: 'squeezenext',
-  doc: 'SqueezeNext unit (pytorchcv SqnxtUnit): 1x1 (stride) to w_in/r, 1x1 to w_in/2r, 1x3 to w_in/r, 3x1 to w_in/r, 1x1 to w_out, each conv biased + BN + ReLU; plus the identity, or a 1x1 (stride) biased conv + BN + ReLU; ReLU after the add. r is 1 when strided, 4 when the width shrinks, else 2',
+  doc: 'SqueezeNext unit (pytorchcv SqnxtUnit): 1x1 (stride) to w_in/r, 1x1 to w_in/2r, 1x3 to w_in/r, 3x1 to w_in/r, 1x1 to w_out, each conv biased + BN + ReLU; plus the identity, or (when the shape changes) a 1x1 (stride) biased conv + BN + ReLU; ReLU after the add. r is 1 when strided, 4 when the width shrinks, else 2',
   params: { w_out: W_OUT, stride: STRIDE },
   check(p, [x]) {
     const den = p.stride > 1 ? 1 : x.c > p.w_out ? 4 : 2;
@@ -60,7 +60,8 @@ export const sqnxtUnit = defineNode({
   build(g, p, [x]) {
     const c = x.shape.c;
     const den = p.stride > 1 ? 1 : c > p.w_out ? 4 : 2;
-    const resize = p.stride > 1 || c > p.w_out;
+    // the reference projects when strided or narrowing; a widening unit (never in the reference) must too
+    const resize = p.stride > 1 || c !== p.w_out;
     const cbr = (name: string, t: typeof x, cOut: number, k: number | [number, number], stride = 1) =>
       g.relu(`${name}.activ`, g.bn(`${name}.bn`, g.conv(`${name}.conv`, t, cOut, k, { stride, bias: true })));
     const identity = resize ? cbr('identity_conv', x, p.w_out, 1, p.stride) : x;

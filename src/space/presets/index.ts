@@ -7,5 +7,7 @@ import './shufflenet.js';
 import './ghostnet.js';
 import './squeezenet.js';
 import './pytorchcv.js';
+import './parnet.js';
+import './espnet.js';
 
 export { type Family, type Preset, type PresetInput, families, family, preset, presetSpec, presets } from './registry.js';

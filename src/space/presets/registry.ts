@@ -54,9 +54,10 @@ export function presetSpec(name: string, input: Partial<PresetInput> = {}): Mode
 export class SpecAssembler {
   readonly nodes: NodeSpec[] = [];
 
-  add(id: string, type: string, params: Record<string, ParamValue | undefined>, stage?: string): this {
+  /** Adds a node fed by `inputs` (default: the node added before it). */
+  add(id: string, type: string, params: Record<string, ParamValue | undefined>, stage?: string, inputs?: string[]): this {
     const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, ParamValue>;
-    this.nodes.push(resolvedNode(id, type, given, id, stage ? { stage } : {}));
+    this.nodes.push(resolvedNode(id, type, given, id, { ...(stage ? { stage } : {}), ...(inputs ? { inputs } : {}) }));
     return this;
   }
 

@@ -101,6 +101,10 @@ def scale(a):
     return None, "{0} * %r" % float(a["factor"])
 
 
+def upsample(a):
+    return None, "torch.nn.functional.interpolate({0}, size=(%d, %d), mode='nearest')" % tuple(a["size"])
+
+
 BUILDERS = {
     "conv2d": conv2d,
     "bn": bn,
@@ -115,6 +119,7 @@ BUILDERS = {
     "concat": concat,
     "slice": slice_,
     "shuffle": shuffle,
+    "upsample": upsample,
     "dropout": dropout,
     "scale": scale,
 }
