@@ -285,6 +285,20 @@ describe('registered gradients match numeric gradients (cpu)', () => {
     checkGrad('upsample 2x3 -> 4x6', op('upsample', { size: [4, 6] }, 2), [{ shape: [1, 2, 3, 2] }]);
   });
 
+  test('the dynamic ops: per-sample convs (WeightNet; x and the generated kernel), max and offset (MicroNet\'s Shift-Max)', () => {
+    const two = <K extends keyof typeof OP_BUILDERS>(name: K, attrs: Parameters<(typeof OP_BUILDERS)[K]>[2]) => {
+      const run = (OP_BUILDERS[name] as (f: LayerFactory, id: string, a: unknown, op: unknown) => (xs: tf.Tensor4D[], t: boolean) => tf.Tensor4D)(new LayerFactory(0), 'x', attrs, {});
+      return (a: tf.Tensor, b: tf.Tensor) => run([a as tf.Tensor4D, b as tf.Tensor4D], true);
+    };
+    const dyn = (cIn: number, cOut: number, k: number, stride: number, groups: number) => ({ c_in: cIn, c_out: cOut, k: [k, k] as [number, number], stride: [stride, stride] as [number, number], pad: [(k - 1) / 2, (k - 1) / 2] as [number, number], groups });
+    checkGrad('dynamic 1x1 conv, two samples', two('dynamic_conv', dyn(3, 2, 1, 1, 1)), [{ shape: [2, 4, 4, 3] }, { shape: [2, 1, 1, 6] }]);
+    checkGrad('dynamic depthwise 3x3 stride 2', two('dynamic_conv', dyn(3, 3, 3, 2, 3)), [{ shape: [2, 5, 5, 3] }, { shape: [2, 1, 1, 27] }]);
+    checkGrad('max', two('max', {}), [{ shape: [2, 3, 3, 2], values: separated([2, 3, 3, 2]) }, { shape: [2, 3, 3, 2], values: separated([2, 3, 3, 2]).reverse() }]);
+    const f = new LayerFactory(0);
+    const offset = (OP_BUILDERS.offset as (f: LayerFactory, id: string, a: unknown, op: unknown) => (xs: tf.Tensor4D[], t: boolean) => tf.Tensor4D)(f, 'x', { value: -1.5 }, {});
+    checkGrad('offset', (x) => tf.mul(offset([x as tf.Tensor4D], true), x), [{ shape: [1, 2, 2, 3] }]);
+  });
+
   test('upsample picks the input PyTorch\'s nearest mode picks: floor(i * in / out)', () => {
     const f = new LayerFactory(0);
     const up = (OP_BUILDERS.upsample as (f: LayerFactory, id: string, a: unknown, op: unknown) => (xs: tf.Tensor4D[], t: boolean) => tf.Tensor4D)(f, 'x', { size: [7, 5] }, { shape: [1, 1, 1] });

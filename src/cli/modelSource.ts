@@ -4,7 +4,7 @@
  * and `dse train`; every conflict or unknown name is one line naming the flag.
  */
 import { Command } from 'commander';
-import { type ModelSpec, SpecError, deployForm, preset, presetSpec, presets, suggest } from '../space/index.js';
+import { type ModelSpec, SpecError, complexity, deployForm, preset, presetSpec, presets, suggest } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import { type ModelDefaults, type ModelFromOptions, type ModelOptionValues, addModelOptions, modelFromOptions, parseNumber } from './modelOptions.js';
 import { readSpecFile } from './specFile.js';
@@ -67,7 +67,9 @@ function presetFromOptions(opts: ModelSourceValues, defaults: Partial<ModelDefau
   const classes = opts.classes === undefined ? (defaults.numClasses ?? 1000) : parseNumber(opts.classes, '--classes', 'positiveInt');
   const channels = opts.channels === undefined ? (defaults.inputChannels ?? 3) : parseNumber(opts.channels, '--channels', 'positiveInt');
   try {
-    return presetSpec(name, { resolution, classes, channels });
+    const spec = presetSpec(name, { resolution, classes, channels });
+    complexity(spec); // every node's shape checked here, so a size the network cannot take is one line
+    return spec;
   } catch (e) {
     throw new UserError(`--preset ${name}: cannot be built at ${resolution}px (${(e as Error).message})`);
   }

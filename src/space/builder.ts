@@ -233,6 +233,19 @@ export class Builder {
     return p > 0 ? this.op('dropout', name, [x], { p }) : x;
   }
 
+  /** A conv whose per-sample kernel is the tensor `kernel` (PyTorch weight order, c_out x c_in/groups x k x k values). */
+  dynamicConv(name: string, x: Tensor, kernel: Tensor, cOut: number, k: number, o: { stride?: number; groups?: number } = {}): Tensor {
+    return this.op('dynamic_conv', name, [x, kernel], { c_in: x.shape.c, c_out: cOut, k: pair(k), stride: pair(o.stride ?? 1), pad: pair((k - 1) / 2), groups: o.groups ?? 1 });
+  }
+
+  max(name: string, a: Tensor, b: Tensor): Tensor {
+    return this.op('max', name, [a, b], {});
+  }
+
+  offset(name: string, x: Tensor, value: number): Tensor {
+    return value === 0 ? x : this.op('offset', name, [x], { value });
+  }
+
   /** Nearest-neighbour resize to the spatial size of `like` (GhostNetV2's attention map onto its features). */
   upsampleTo(name: string, x: Tensor, like: Tensor): Tensor {
     const size: Pair = [like.shape.h, like.shape.w];

@@ -79,6 +79,19 @@ export interface OpAttrs {
   dropout: { p: number };
   scale: { factor: number };
   upsample: { size: Pair };
+  dynamic_conv: DynamicConvAttrs;
+  max: Record<string, never>;
+  offset: { value: number };
+}
+
+/** A convolution whose kernel is an input: one kernel per sample (WeightNet), no bias. */
+export interface DynamicConvAttrs {
+  c_in: number;
+  c_out: number;
+  k: Pair;
+  stride: Pair;
+  pad: Pair;
+  groups: number;
 }
 export type OpName = keyof OpAttrs;
 
@@ -281,6 +294,43 @@ export const OPS: { [K in OpName]: OpDef<OpAttrs[K]> } = {
     doc: 'multiply by a constant (free)',
     arity: [1, 1],
     attrs: { factor: 'float' },
+    shape: (_a, [x]) => x,
+    cost: free,
+  },
+  dynamic_conv: {
+    doc: 'convolution with a kernel per sample, given as its second input (c_out * c_in/groups * k_h * k_w values, PyTorch weight order); costed as a conv of that shape, its kernel not a parameter',
+    arity: [2, 2],
+    attrs: { c_in: 'int', c_out: 'int', k: 'pair', stride: 'pair', pad: 'pair', groups: 'int' },
+    shape(a, [x, kernel]) {
+      if (x.c !== a.c_in) throw new OpError(`dynamic conv expects ${a.c_in} input channels, got ${x.c}`);
+      if (a.c_in % a.groups !== 0 || a.c_out % a.groups !== 0) throw new OpError(`dynamic conv ${a.c_in} -> ${a.c_out} channels do not split into ${a.groups} groups`);
+      const size = (a.c_out * a.c_in * a.k[0] * a.k[1]) / a.groups;
+      if (kernel.c !== size || kernel.h !== 1 || kernel.w !== 1) throw new OpError(`dynamic conv kernel must be ${size}x1x1, got ${fmt(kernel)}`);
+      const h = outSize(x.h, a.k[0], a.stride[0], a.pad[0]);
+      const w = outSize(x.w, a.k[1], a.stride[1], a.pad[1]);
+      if (h < 1 || w < 1) throw new OpError(`a ${a.k.join('x')} conv does not fit a ${x.h}x${x.w} input`);
+      return { c: a.c_out, h, w };
+    },
+    cost(a, _i, out, into) {
+      const positions = out.h * out.w;
+      into.flops += ((a.k[0] * a.k[1] * a.c_in) / a.groups) * a.c_out * positions;
+      into.acts += a.c_out * positions;
+    },
+  },
+  max: {
+    doc: 'elementwise maximum of two inputs of one shape (MicroNet\'s Shift-Max; free)',
+    arity: [2, 2],
+    attrs: {},
+    shape(_a, inputs) {
+      sameChannels(inputs, 'max');
+      return inputs[0];
+    },
+    cost: free,
+  },
+  offset: {
+    doc: 'add a constant (free)',
+    arity: [1, 1],
+    attrs: { value: 'float' },
     shape: (_a, [x]) => x,
     cost: free,
   },

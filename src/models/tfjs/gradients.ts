@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Add,
+  Maximum,
   AvgPool,
   type AvgPoolAttrs,
   AvgPoolGrad,
@@ -92,6 +93,8 @@ export const GRADIENTS: GradConfig[] = [
   binary(Sub, (dy) => dy, (dy) => tf.neg(dy)),
   binary(Multiply, (dy, _a, b) => tf.mul(dy, b), (dy, a) => tf.mul(dy, a)),
   binary(RealDiv, (dy, _a, b) => tf.div(dy, b), (dy, a, b) => tf.neg(tf.div(tf.mul(dy, a), tf.square(b)))),
+  // PyTorch's torch.maximum splits the gradient at ties; ties have measure zero in training, here a wins them
+  binary(Maximum, (dy, a, b) => tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')), (dy, a, b) => tf.mul(dy, tf.cast(tf.less(a, b), 'float32'))),
   {
     kernelName: Relu,
     inputsToSave: ['x'],

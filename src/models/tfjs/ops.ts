@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Activation, IrOp, OpAttrs, OpName, PoolAttrs } from '../../space/index.js';
 import { outSize } from '../../space/index.js';
 import { concatChannels, permuteChannels, shufflePermutation } from './channelOps.js';
-import { type LayerFactory, symmetricPad } from './layers.js';
+import { type LayerFactory, conv2d, symmetricPad } from './layers.js';
 
 /** An op ready to run: its inputs' values in, its value out. */
 export type OpForward = (inputs: tf.Tensor4D[], training: boolean) => tf.Tensor4D;
@@ -144,6 +144,20 @@ export const OP_BUILDERS: { [K in OpName]: OpBuilder<K> } = {
     return ([x], training) => (training ? (tf.dropout(x, a.p, undefined, (base + step++) % 2147483647) as tf.Tensor4D) : x);
   },
   scale: (_f, _id, a) => ([x]) => tf.mul(x, a.factor),
+  dynamic_conv: (_f, _id, a) => ([x, kernel]) => {
+    // one sample at a time, its kernel from PyTorch's (c_out, c_in/g, kh, kw) order to [kh, kw, c_in/g, c_out]
+    const n = x.shape[0];
+    const [kh, kw] = a.k;
+    const outs: tf.Tensor4D[] = [];
+    for (let i = 0; i < n; i++) {
+      const flat = tf.slice(kernel, [i, 0, 0, 0], [1, 1, 1, -1]);
+      const filter = tf.transpose(tf.reshape(flat, [a.c_out, a.c_in / a.groups, kh, kw]), [2, 3, 1, 0]) as tf.Tensor4D;
+      outs.push(conv2d(tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), filter, { stride: a.stride, pad: a.pad, dilation: [1, 1], groups: a.groups }));
+    }
+    return n === 1 ? outs[0] : tf.concat(outs, 0);
+  },
+  max: () => ([a, b]) => tf.maximum(a, b),
+  offset: (_f, _id, a) => ([x]) => tf.add(x, a.value),
   upsample: (f, _id, a) => {
     // PyTorch's nearest: output i reads input floor(i * in / out); as two matmuls with 0/1 selection
     // matrices (BatchMatMul has gradients on every backend), rows then columns

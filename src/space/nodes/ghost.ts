@@ -20,7 +20,8 @@ const GHOST_PARAMS = {
  * (5,1) depthwise convs with BN, sigmoid, nearest upsample to the features' size.
  */
 function dfcGate(g: Builder, x: Tensor, cOut: number, like: Tensor): Tensor {
-  let y = g.avgPool('short_pool', x, 2, { stride: 2, pad: 0 });
+  // (the reference cannot pool a 1-pixel map; here the gate is computed on it unpooled)
+  let y = x.shape.h >= 2 && x.shape.w >= 2 ? g.avgPool('short_pool', x, 2, { stride: 2, pad: 0 }) : x;
   y = g.bn('short_conv.1', g.conv('short_conv.0', y, cOut, 1, { bias: false }));
   y = g.bn('short_conv.3', g.conv('short_conv.2', y, cOut, [1, 5], { groups: cOut, bias: false }));
   y = g.bn('short_conv.5', g.conv('short_conv.4', y, cOut, [5, 1], { groups: cOut, bias: false }));

@@ -8,3 +8,5 @@ import './squeeze.js';
 import './dense.js';
 import './parnet.js';
 import './espnet.js';
+import './weightnet.js';
+import './micronet.js';

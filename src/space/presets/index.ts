@@ -9,5 +9,7 @@ import './squeezenet.js';
 import './pytorchcv.js';
 import './parnet.js';
 import './espnet.js';
+import './weightnet.js';
+import './micronet.js';
 
 export { type Family, type Preset, type PresetInput, families, family, preset, presetSpec, presets } from './registry.js';

@@ -28,6 +28,12 @@ def count(model, input_shape, device="cpu"):
     def pool_hook(m, inputs, out):
         rows.append({"name": names[m], "op": "pool", "flops": 0, "acts": out.numel() // out.shape[0]})
 
+    def dynamic_conv_hook(m, inputs, out):
+        # a per-sample kernel (WeightNet): costed as a conv of its shape, no bias; the kernel is no parameter
+        kh, kw = m.kernel_size
+        c_out, positions = out.shape[1], out.shape[2] * out.shape[3]
+        rows.append({"name": names[m], "op": "dynamic_conv", "flops": kh * kw * (m.in_channels // m.groups) * c_out * positions, "acts": c_out * positions})
+
     names = {m: n for n, m in model.named_modules()}
     handles = []
     for m in model.modules():
@@ -37,6 +43,8 @@ def count(model, input_shape, device="cpu"):
             handles.append(m.register_forward_hook(linear_hook))
         elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
             handles.append(m.register_forward_hook(pool_hook))
+        elif type(m).__name__ == "DynamicConv2d":
+            handles.append(m.register_forward_hook(dynamic_conv_hook))
     was_training = model.training
     model.eval()
     try:

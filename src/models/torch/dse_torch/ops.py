@@ -7,6 +7,7 @@ for ops without state), and how the generated forward pass computes the op from 
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 class Linear(nn.Linear):
@@ -101,6 +102,34 @@ def scale(a):
     return None, "{0} * %r" % float(a["factor"])
 
 
+class DynamicConv2d(nn.Module):
+    """A conv with one kernel per sample (its second input, PyTorch weight order): the batch folded
+    into the groups, as WeightNet does. The counter costs it as a conv of that shape."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.in_channels, self.out_channels, self.groups = a["c_in"], a["c_out"], a["groups"]
+        self.kernel_size, self.stride, self.padding = tuple(a["k"]), tuple(a["stride"]), tuple(a["pad"])
+
+    def forward(self, x, kernel):
+        n, _, h, w = x.shape
+        weight = kernel.reshape(n * self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        y = F.conv2d(x.reshape(1, n * self.in_channels, h, w), weight, None, self.stride, self.padding, 1, n * self.groups)
+        return y.reshape(n, self.out_channels, y.shape[2], y.shape[3])
+
+
+def dynamic_conv(a):
+    return DynamicConv2d(a), "{m}({0}, {1})"
+
+
+def maximum(a):
+    return None, "torch.maximum({0}, {1})"
+
+
+def offset(a):
+    return None, "{0} + %r" % float(a["value"])
+
+
 def upsample(a):
     return None, "torch.nn.functional.interpolate({0}, size=(%d, %d), mode='nearest')" % tuple(a["size"])
 
@@ -120,6 +149,9 @@ BUILDERS = {
     "slice": slice_,
     "shuffle": shuffle,
     "upsample": upsample,
+    "max": maximum,
+    "offset": offset,
+    "dynamic_conv": dynamic_conv,
     "dropout": dropout,
     "scale": scale,
 }
