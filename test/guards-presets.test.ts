@@ -29,7 +29,7 @@ function signature(name: string): string {
 }
 
 // Every preset's hook count; the cross-engine parity on the smallest preset of each signature (the
-// others repeat its node configurations at other widths: 95 of 150, 832M of 1,109M parameters to
+// others repeat its node configurations at other widths: about 100 of 158 presets, most of the parameters to
 // build in both engines, over two minutes of the suite).
 const bySize = presets().map((p) => ({ name: p.name, family: p.family, params: complexity(presetSpec(p.name, { resolution: 64, classes: 10 })).params })).sort((a, b) => a.params - b.params);
 const parityFor = new Map<string, string>();
