@@ -189,3 +189,15 @@ test('mbconv_stages: an AnyNet of MBConv stages with a sampled kernel, expansion
     assert.equal(m.spec.nodes.at(-1)!.type, 'conv_head');
   }
 });
+
+test('parnet at a fixed total depth: every kept candidate\'s streams hold stream_blocks blocks, the others are rejected as invalid', () => {
+  const space = resolveSpace({ base: 'parnet', params: { streams: { dist: 'choice', values: [2, 3] } }, fixed: { stream_blocks: 8, cifar: true } });
+  const r = sample(space, 10, 4);
+  assert.equal(r.models.length, 10);
+  assert.ok(r.stats.rejected.invalid > 0);
+  assert.match(r.stats.invalidExample!, /^stream_blocks: the streams have \d+ blocks, not 8$/);
+  for (const m of r.models) {
+    const depths = (m.params.depth as number[]).slice(0, m.params.streams as number);
+    assert.equal(depths.reduce((a, b) => a + b, 0), 8, JSON.stringify(m.params));
+  }
+});

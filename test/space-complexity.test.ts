@@ -174,7 +174,7 @@ test('reference networks match pycls exactly', () => {
 test('stage-wise costing equals node-by-node costing on random networks of every block, stem and head type', () => {
   const rng = new Rng('stage-cx');
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
-  const stems = nodeTypeNames('stem');
+  const stems = nodeTypeNames('stem').filter((t) => 'w_out' in nodeType(t)!.params);
   const heads = nodeTypeNames('head');
   // the blocks a stage can stack (the others need their family's generator)
   const blocks = nodeTypeNames('block').filter((b) => stageBlockProblem(b) === null);
@@ -203,8 +203,8 @@ test('stage-wise costing equals node-by-node costing on random networks of every
     }
     // ShuffleNetV1's grouped convs need widths the random ones do not divide into
     if (blockType === 'shufflenet_v1_unit') params.groups = perStage(n, [1]);
-    // ShuffleNet's concat units keep their input and add to it, so their stages widen (past the stem's <= 64)
-    if (blockType.startsWith('shufflenet')) widths.forEach((_, s) => (widths[s] = 64 * (s + 2)));
+    // ShuffleNet's (and WeightNet's) concat units keep their input and add to it, so their stages widen (past the stem's <= 64)
+    if (blockType.startsWith('shufflenet') || blockType.startsWith('weightnet')) widths.forEach((_, s) => (widths[s] = 64 * (s + 2)));
     const act = nodeType(blockType)!.params.act;
     if (act?.kind === 'enum' && rng.int(4) === 0) params.act = perStage(n, ['relu', 'silu', 'hswish'].filter((a) => act.values.includes(a)));
     const stem = pick(stems);
@@ -225,4 +225,9 @@ test('stage-wise costing equals node-by-node costing on random networks of every
     const fast = stagesComplexity({ input: spec.input, stem: stemNode(net), blockType, head: headNode(net), depths, widths, strides, params });
     assert.deepEqual(fast, complexity(spec), `network ${i}: ${blockType}, ${stem}, ${head}`);
   }
+});
+
+test('ESPNet v1\'s ESP module: the counts of the reference\'s DilatedParllelResidualBlockB (sacmehta/ESPNet @afe71c3, hook-counted)', () => {
+  assert.deepEqual(node('esp_unit', { w_out: 64 }, sq(64, 56)).cost, { params: 7_872, flops: 24_084_480, acts: 238_336 });
+  assert.deepEqual(node('esp_unit', { w_out: 128 }, sq(128, 28)).cost, { params: 32_384, flops: 25_088_000, acts: 119_952 });
 });

@@ -116,3 +116,35 @@ export const espnetHead = defineNode({
   },
   examples: [{ name: 'ESPNetv2 head', params: { num_classes: 5, head_w: 16 }, inputs: [[8, 4, 4]] }],
 });
+
+export const espUnit = defineNode({
+  name: 'esp_unit',
+  kind: 'block',
+  family: 'espnet',
+  doc: 'ESPNet (v1)\'s ESP module (sacmehta/ESPNet @afe71c3 train/Model.py DilatedParllelResidualBlockB; DownSamplerB when strided): reduce to n = w/5 by a 1x1 conv (a 3x3 stride-2 conv when strided), full 3x3 convs with dilations 1 (to w - 4n), 2, 4, 8, 16 (to n), hierarchical sums, concat, [+ x], BN, PReLU',
+  params: {
+    w_out: W_OUT,
+    stride: P.int({ default: 1, min: 1, max: 2, doc: '2: the down-sampler (3x3 stride-2 reduce, no residual)' }),
+    add: P.bool({ default: true, doc: 'residual add when the shape is kept' }),
+  },
+  check: (p) => (Math.floor(p.w_out / 5) < 1 ? { key: 'w_out', message: 'an ESP module splits w_out five ways: make it at least 5' } : null),
+  build(g, p, [x]) {
+    const n = Math.floor(p.w_out / 5);
+    const reduced = g.conv('c1', x, n, p.stride === 2 ? 3 : 1, { stride: p.stride, bias: false });
+    const d1 = g.conv('d1', reduced, p.w_out - 4 * n, 3, { bias: false });
+    let sum: Tensor | null = null;
+    const pyramid = [2, 4, 8, 16].map((d) => {
+      const y = g.conv(`d${d}`, reduced, n, 3, { dilation: d, bias: false });
+      sum = sum ? g.add(`add_d${d}`, sum, y) : y;
+      return sum;
+    });
+    let y = g.concat('cat', d1, ...pyramid);
+    if (p.add && p.stride === 1 && x.shape.c === p.w_out) y = g.add('add', x, y);
+    // the reference's BN eps is 1e-3
+    return g.prelu('bn.act', g.bn('bn.bn', y, { eps: 1e-3 }));
+  },
+  examples: [
+    { name: 'ESP module with its residual', params: { w_out: 20 }, inputs: [[20, 9, 9]] },
+    { name: 'down-sampler', params: { w_out: 20, stride: 2 }, inputs: [[8, 9, 9]] },
+  ],
+});

@@ -144,18 +144,19 @@ export const microStem = defineNode({
   name: 'micronet_stem',
   kind: 'stem',
   family: 'micronet',
-  doc: 'MicroNet\'s stem (spatialsepsf): (3,1) conv stride (2,1) to G1, BN, (1,3) conv stride (1,2) groups G1 to G1*G2, BN, shuffle (G1), ReLU6',
+  doc: 'MicroNet\'s stem (spatialsepsf): (3,1) conv stride (2,1) to G1, BN, (1,3) conv stride (1,2) groups G1 to w_out = G1*G2, BN, shuffle (G1), ReLU6',
   params: {
-    g1: P.int({ default: 2, min: 1, doc: 'G1' }),
-    g2: P.int({ default: 2, min: 1, doc: 'G2: the stem makes G1*G2 channels' }),
+    w_out: W_OUT,
+    g1: P.int({ default: 2, min: 1, doc: 'G1: output channels of the (3,1) conv, and the shuffle groups (STEM_GROUPS[0]; w_out / G1 is STEM_GROUPS[1])' }),
     stride: P.int({ default: 2, min: 1, doc: 'stride of each factor (1 for 32px inputs)' }),
   },
+  check: (p) => (p.w_out % p.g1 ? { key: 'g1', message: `w_out ${p.w_out} must be a multiple of G1 ${p.g1}` } : null),
   build(g, p, [x]) {
     let y = g.bn('stem.1', g.conv('stem.0', x, p.g1, [3, 1], { stride: [p.stride, 1], pad: [1, 0], bias: false }));
-    y = g.bn('stem.3', g.conv('stem.2', y, p.g1 * p.g2, [1, 3], { stride: [1, p.stride], pad: [0, 1], groups: p.g1, bias: false }));
+    y = g.bn('stem.3', g.conv('stem.2', y, p.w_out, [1, 3], { stride: [1, p.stride], pad: [0, 1], groups: p.g1, bias: false }));
     return g.act('stem.af', g.shuffle('stem.shuffle', y, p.g1), 'relu6');
   },
-  examples: [{ name: 'M0 stem', params: { g1: 2, g2: 2 }, inputs: [[3, 16, 16]] }],
+  examples: [{ name: 'M0 stem', params: { w_out: 4, g1: 2 }, inputs: [[3, 16, 16]] }],
 });
 
 export const microHead = defineNode({

@@ -64,7 +64,7 @@ const REDUCTION = 8;
 
 function micronet(m: (typeof MODELS)[keyof typeof MODELS], input: PresetInput) {
   const a = new SpecAssembler();
-  a.add('features.0', 'micronet_stem', { g1: m.stem[0], g2: m.stem[1] });
+  a.add('features.0', 'micronet_stem', { w_out: m.stem[0] * m.stem[1], g1: m.stem[0] });
   CFGS[m.cfg].forEach(([s, n, c, k, c1, c2, g1, g2, , g3, g4, y1, y2, y3, r], i) => {
     for (let j = 0; j < n; j++) {
       a.add(`features.${i + 1}${n > 1 ? `.${j}` : ''}`, 'micro_block', {

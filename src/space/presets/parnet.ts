@@ -4,6 +4,7 @@
  * in turn, as a graph. Generalized to 2-4 streams for the design space; at three streams with the
  * released widths it is the reference, in the training form or (fused) the deploy form.
  */
+import { SpecError } from '../graph.js';
 import { P } from '../params.js';
 import { CIFAR, type PresetInput, SpecAssembler, defineFamily, definePreset } from './registry.js';
 
@@ -84,6 +85,7 @@ defineFamily({
     act: P.enum(['relu', 'silu'], { default: 'relu', doc: 'activation' }),
     fused: P.bool({ default: false, doc: 'the deploy form' }),
     dropout: P.float({ default: 0, min: 0, max: 0.9, doc: 'dropout before the classifier' }),
+    stream_blocks: P.int({ min: 2, max: 64, optional: true, doc: 'a fixed total of blocks over the streams (ParNet: 14): candidates with another total make no network and are rejected' }),
     cifar: CIFAR,
   },
   units: { count: 4, params: ['width', 'depth'] },
@@ -91,6 +93,8 @@ defineFamily({
     const n = v.streams as number;
     const widths = ((v.width as number[] | undefined) ?? [...SIZES.s.planes.slice(0, 3), 768]).slice(0, n);
     const depths = ((v.depth as number[] | undefined) ?? [...RELEASED_DEPTHS, 5]).slice(0, n);
+    const total = depths.reduce((a, b) => a + b, 0);
+    if (v.stream_blocks !== undefined && total !== v.stream_blocks) throw new SpecError('stream_blocks', `the streams have ${total} blocks, not ${v.stream_blocks}`);
     return parnet({ widths, depths, lastW: v.last_w as number, act: v.act as string, fused: v.fused as boolean, dropout: v.dropout as number, cifar: v.cifar as boolean }, input);
   },
 });
