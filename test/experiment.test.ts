@@ -58,7 +58,7 @@ test('dataset resolution and synthetic shape override the defaults', () => {
 
 test('a YAML syntax error names the file, line and column', () => {
   assert.match(errorOf('name: x\nn: [1, 2\nseed: 1\n'), /^exp\.yaml:\d+:\d+: YAML syntax error: /);
-  assert.equal(errorOf('name: x\nname: y\n'), 'exp.yaml:2:1: YAML syntax error: Map keys must be unique');
+  assert.equal(errorOf('name: x\nname: y\n'), 'exp.yaml:2:1: duplicate key "name" (a key may appear once in a mapping; remove or merge one of them)');
 });
 
 test('an unknown key is located at the key, with a suggestion', () => {

@@ -3,13 +3,13 @@
  * 'none': no canvas, no browser), and SVG to PNG with resvg. PNG text needs font files, so PNG
  * output first makes sure some exist and says how to get them if not.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../util/errors.js';
+import { writeOutputFile } from '../util/files.js';
 
 /** The family figures ask for: present on most Linux systems (fonts-dejavu-core), with generic fallbacks. */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -26,7 +26,10 @@ export const PREFERRED_FONT_FILES = [
 /** Where system fonts live (what resvg's loadSystemFonts scans on Linux and macOS). */
 export const SYSTEM_FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.fonts'), join(homedir(), '.local/share/fonts'), '/Library/Fonts', '/System/Library/Fonts'];
 
+// vega, vega-lite and resvg are loaded on first use: they take most of a second to load, and every
+// dse command (not only those that draw) would pay for it at start-up.
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -76,6 +79,7 @@ export function renderPng(svg: string, opts: { scale?: number; fonts?: FontSourc
   if (found.length === 0) throw new UserError('no fonts found for PNG text: install fonts-dejavu-core (apt-get install fonts-dejavu-core) or write SVG');
   const systemFonts = opts.fonts === undefined;
   const explicit = systemFonts ? PREFERRED_FONT_FILES.filter((f) => existsSync(f)) : found;
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
     background: 'white',
@@ -103,14 +107,6 @@ export function figureFormat(path: string, flag = '-o'): FigureFormat {
 export async function writeFigure(path: string, spec: TopLevelSpec, flag = '-o'): Promise<void> {
   const format = figureFormat(path, flag);
   const svg = await renderSvg(spec);
-  writeOutput(path, format === 'svg' ? svg : renderPng(svg), flag);
+  writeOutputFile(path, format === 'svg' ? svg : renderPng(svg), flag);
 }
 
-/** Writes an output file; a failure is a UserError naming the flag and the reason (e.g. ENOENT). */
-export function writeOutput(path: string, data: string | Buffer, flag = '-o'): void {
-  try {
-    writeFileSync(path, data);
-  } catch (e) {
-    throw new UserError(`${flag}: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}

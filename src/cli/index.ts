@@ -21,9 +21,10 @@ export function buildProgram(): Command {
   const program = new Command('dse')
     .description('Design-space exploration for convolutional networks (RegNet/AnyNet), after Radosavovic et al. 2020')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    // Before the commands are registered, so every subcommand inherits it: commander errors then
-    // reach main() and exit 2 like any other bad input.
+    // Before the commands are registered, so every subcommand inherits them: commander's errors are
+    // not printed by commander but reach main(), which prints them as one line and exits 2 like any
+    // other bad input.
+    .configureOutput({ outputError: () => {} })
     .exitOverride();
   registerCx(program);
   registerPresets(program);
@@ -44,7 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     // A command may set its own exit status (e.g. 130 after a clean Ctrl-C stop).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      const message = e.message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+      process.stderr.write(`dse: ${message} (${usageHint(program, argv)})\n`);
+      return 2;
+    }
     if (isUserError(e)) {
       process.stderr.write(`dse: ${(e as Error).message}\n`);
       return 2;
@@ -55,6 +61,13 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write('dse: set DSE_DEBUG=1 for the stack trace, and please report it\n');
     return 1;
   }
+}
+
+/** "see dse run --help" for the command the arguments name, else "see dse --help". */
+function usageHint(program: Command, argv: string[]): string {
+  const name = argv.slice(2).find((a) => !a.startsWith('-'));
+  const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name ?? ''));
+  return `see dse ${cmd ? `${cmd.name()} ` : ''}--help`;
 }
 
 function isEntryModule(): boolean {

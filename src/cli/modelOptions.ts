@@ -292,7 +292,8 @@ const KIND_TEXT: Record<NumberKind, string> = {
   ratio: 'a number in [0, 1]',
 };
 
-export function parseNumber(text: string, flag: string, kind: NumberKind): number {
+/** A number flag of the given kind, at most `max` when given. */
+export function parseNumber(text: string, flag: string, kind: NumberKind, max?: number): number {
   const s = text.trim();
   const v = s === '' ? NaN : Number(s);
   const ok =
@@ -303,6 +304,7 @@ export function parseNumber(text: string, flag: string, kind: NumberKind): numbe
       (kind === 'nonNegativeInt' && Number.isInteger(v) && v >= 0) ||
       (kind === 'ratio' && v >= 0 && v <= 1));
   if (!ok) throw new UserError(`${flag}: must be ${KIND_TEXT[kind]}, got "${text}"`);
+  if (max !== undefined && v > max) throw new UserError(`${flag}: must be at most ${max}, got "${text}"`);
   return v;
 }
 

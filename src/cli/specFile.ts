@@ -3,17 +3,12 @@
  * 2, or any JSON with a "spec" field (the output of `dse cx --json`, a row of `dse query --format
  * json`). Every problem is one line naming the file and the node or key.
  */
-import { readFileSync } from 'node:fs';
 import { type ModelSpec, SpecError, upgradeSpec, validateSpec } from '../space/index.js';
 import { UserError } from '../util/errors.js';
+import { readUserText } from '../util/files.js';
 
 export function readSpecFile(path: string, flag = '--spec'): ModelSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`${flag}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = readUserText(path, 'model spec (JSON)', `${flag}: ${path}`);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,12 +3,13 @@
  * wrong types, out-of-range values, an unknown space -- becomes a UserError of one line,
  * `file:line:col: key.path: expected ..., got ...`, before anything else happens.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { readUserText } from '../util/files.js';
+import { knownKeys } from '../util/schemaKeys.js';
 import { DATASET_DEFAULTS, ExperimentSchema, type ExperimentConfig } from './schema.js';
-import { closest, describeNode, expectation, findNode, formatPath, innermostIssue, knownKeys, positionOf, type PathSegment } from './locate.js';
+import { closest, describeNode, expectation, findNode, formatPath, innermostIssue, positionOf, type PathSegment } from './locate.js';
 
 export interface NetworkInput {
   channels: number;
@@ -25,14 +26,7 @@ export interface Experiment extends ExperimentConfig {
 }
 
 export function loadExperiment(path: string): Experiment {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such experiment file' : `cannot read the experiment file (${code ?? (e as Error).message})`}`);
-  }
-  return parseExperiment(text, path);
+  return parseExperiment(readUserText(path, 'experiment file'), path);
 }
 
 /** Validates experiment YAML text; `file` is used in messages. */
@@ -42,6 +36,10 @@ export function parseExperiment(text: string, file: string): Experiment {
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const { line, col } = lines.linePos(err.pos[0]);
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(err.pos[0]))![1].trim().replace(/^["']|["']$/g, '');
+      throw new UserError(`${file}:${line}:${col}: duplicate key "${key}" (a key may appear once in a mapping; remove or merge one of them)`);
+    }
     throw new UserError(`${file}:${line}:${col}: YAML syntax error: ${firstLine(err.message)}`);
   }
   let raw: unknown;
@@ -88,15 +86,18 @@ function describeIssue(issues: z.core.$ZodIssue[], doc: Document, lines: LineCou
     const at = inner.code === 'unrecognized_keys' ? findNode(doc, [...(inner.path as PathSegment[]), inner.keys[0]]).keyNode : target.node;
     return { issue: inner, target, offset: at?.range?.[0] ?? 0 };
   });
-  located.sort((a, b) => a.offset - b.offset);
-  const { issue, target } = located[0];
+  // A misspelt key also leaves the key it was meant to be missing: the unknown key is the news.
+  const misspelt = new Set(located.filter((l) => l.issue.code === 'unrecognized_keys').map((l) => formatPath(l.issue.path as PathSegment[])));
+  const relevant = located.filter((l) => l.target.found || !misspelt.has(formatPath((l.issue.path as PathSegment[]).slice(0, -1))));
+  relevant.sort((a, b) => a.offset - b.offset);
+  const { issue, target } = relevant[0];
   const path = issue.path as PathSegment[];
 
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
     const keyTarget = findNode(doc, [...path, key]);
     const { line, col } = positionOf(keyTarget.keyNode ?? keyTarget.node, lines);
-    const known = knownKeys(ExperimentSchema, path);
+    const known = (issue as { known?: string[] }).known ?? knownKeys(ExperimentSchema, path);
     const guess = closest(key, known);
     const hint = guess ? `did you mean ${guess}?` : known.length ? `expected one of: ${known.join(', ')}` : 'remove it';
     return `${file}:${line}:${col}: ${formatPath([...path, key])}: unknown key (${hint})`;

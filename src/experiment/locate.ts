@@ -96,47 +96,11 @@ function depth(branch: z.core.$ZodIssue[]): number {
   return Math.max(...branch.map((i) => i.path.length));
 }
 
-/** Keys an object schema accepts at a path, for "expected one of ..." on unknown keys (best effort through wrappers and unions). */
-export function knownKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
-  const out = new Set<string>();
-  const visit = (s: z.core.$ZodType | undefined, rest: readonly PathSegment[]): void => {
-    if (!s) return;
-    const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
-    switch (def.type) {
-      case 'optional':
-      case 'nullable':
-      case 'default':
-      case 'prefault':
-      case 'readonly':
-      case 'catch':
-      case 'nonoptional':
-        return visit(def.innerType as z.core.$ZodType, rest);
-      case 'pipe':
-        return visit(def.in as z.core.$ZodType, rest);
-      case 'union':
-        for (const option of def.options as z.core.$ZodType[]) visit(option, rest);
-        return;
-      case 'array':
-        if (rest.length) visit(def.element as z.core.$ZodType, rest.slice(1));
-        return;
-      case 'object': {
-        const shape = def.shape as Record<string, z.core.$ZodType>;
-        if (rest.length === 0) Object.keys(shape).forEach((k) => out.add(k));
-        else visit(shape[String(rest[0])], rest.slice(1));
-        return;
-      }
-      default:
-        return;
-    }
-  };
-  visit(schema as unknown as z.core.$ZodType, path);
-  return [...out];
-}
-
 /** The closest known key within two edits, for "did you mean". */
 export function closest(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
-  let bestDistance = 3;
+  // A short word is one edit from a great many others: only a close miss is a suggestion.
+  let bestDistance = word.length <= 3 ? 2 : 3;
   for (const c of candidates) {
     const dist = editDistance(word.toLowerCase(), c.toLowerCase());
     if (dist < bestDistance) [best, bestDistance] = [c, dist];
@@ -172,6 +136,7 @@ export function expectation(issue: z.core.$ZodIssue): string {
     case 'not_multiple_of':
       return `expected a multiple of ${issue.divisor}`;
     case 'invalid_union':
+      if ('discriminator' in issue && Array.isArray((issue as { options?: unknown[] }).options)) return `expected one of ${((issue as { options: unknown[] }).options).join(', ')}`;
       return 'expected one of the accepted forms';
     default:
       return msg.replace(/^Invalid input: /, '');

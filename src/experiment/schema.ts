@@ -7,14 +7,21 @@
  * "expected ...": the loader appends ", got <what the file says>" and the file:line:col.
  */
 import { z } from 'zod';
-import { DEFAULT_RECIPE } from '../workers/engine.js';
-import { DATASET_NAMES, SYNTHETIC_DEFAULTS, type DatasetName } from '../models/data/config.js';
+import { DEFAULT_RECIPE, RECIPE_LIMITS } from '../workers/engine.js';
+import { RESOURCE_LIMITS } from '../workers/slots.js';
+import { DATASET_LIMITS, DATASET_NAMES, SYNTHETIC_DEFAULTS, type DatasetName } from '../models/data/config.js';
 import { ConstraintsSchema, NetworkSectionSchema, SamplerSectionSchema, SpaceSectionSchema } from '../sampler/schema.js';
 
 const positiveInt = () => z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
 const nonNegativeInt = () => z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' });
 const nonNegative = () => z.number({ error: 'expected a non-negative number' }).min(0, { error: 'expected a non-negative number' });
 const positive = () => z.number({ error: 'expected a positive number' }).gt(0, { error: 'expected a positive number' });
+/** An integer in [min, max]; `unit` names what is counted ("images", "worker slots"), for the message past the bound. */
+const boundedInt = (min: number, max: number, unit = '') => {
+  const base = min === 1 ? 'expected a positive integer' : min === 0 ? 'expected a non-negative integer' : `expected an integer in [${min}, ${max}]`;
+  const tooBig = min > 1 ? base : `expected at most ${max}${unit ? ` ${unit}` : ''}`;
+  return z.number({ error: base }).int({ error: base }).min(min, { error: base }).max(max, { error: tooBig });
+};
 const boolean = () => z.boolean({ error: 'expected true or false' });
 const nonEmptyString = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
@@ -32,14 +39,14 @@ export const DatasetSectionSchema = z
   .strictObject({
     name: z.enum(DATASET_NAMES, { error: `expected one of ${DATASET_NAMES.join(', ')}` }),
     data_dir: nonEmptyString('a directory path').optional(),
-    train_size: positiveInt().optional(),
-    test_size: positiveInt().optional(),
-    resolution: positiveInt().max(4096, { error: 'expected a resolution <= 4096' }).optional(),
+    train_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
+    test_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
+    resolution: boundedInt(1, DATASET_LIMITS.resolution, 'pixels').optional(),
     /** How images reach `resolution`: bilinear resize, or zero-pad / centre-crop. */
     resize: z.enum(['bilinear', 'pad'], { error: 'expected bilinear or pad' }).optional(),
-    channels: positiveInt().max(64, { error: 'expected at most 64 channels' }).optional(),
+    channels: boundedInt(1, DATASET_LIMITS.channels, 'channels').optional(),
     /** Synthetic data only. */
-    num_classes: z.number({ error: 'expected an integer in [2, 256]' }).int({ error: 'expected an integer in [2, 256]' }).min(2, { error: 'expected an integer in [2, 256]' }).max(256, { error: 'expected an integer in [2, 256] (labels are bytes)' }).optional(),
+    num_classes: boundedInt(DATASET_LIMITS.num_classes.min, DATASET_LIMITS.num_classes.max).optional(),
   })
   .superRefine((d, ctx) => {
     const choices = CHANNEL_CHOICES[d.name];
@@ -51,10 +58,13 @@ export const DatasetSectionSchema = z
     }
   });
 
+/** Bounds of a sweep's counts: every sampled model is a row written at creation. */
+export const SWEEP_LIMITS = { n: 1_000_000, max_retries: 100, seed: 2 ** 32 - 1 } as const;
+
 const d = DEFAULT_RECIPE;
 export const RecipeSectionSchema = z.strictObject({
-  epochs: positiveInt().default(d.epochs),
-  batch_size: positiveInt().default(d.batch_size),
+  epochs: boundedInt(1, RECIPE_LIMITS.epochs, 'epochs').default(d.epochs),
+  batch_size: boundedInt(1, RECIPE_LIMITS.batch_size, 'images per batch').default(d.batch_size),
   base_lr: positive().default(d.base_lr),
   momentum: nonNegative().max(1, { error: 'expected a number in [0, 1]' }).default(d.momentum),
   nesterov: boolean().default(d.nesterov),
@@ -66,26 +76,28 @@ export const RecipeSectionSchema = z.strictObject({
   augment_pad: nonNegativeInt().default(d.augment_pad),
   augment_flip: boolean().default(d.augment_flip),
   /** Seed of every trial's initialization and data order; defaults to the experiment's seed. */
-  seed: nonNegativeInt().optional(),
+  seed: boundedInt(0, SWEEP_LIMITS.seed).optional(),
 });
 
 export const ENGINE_NAMES = ['torch', 'tfjs'] as const;
 
 export const ResourcesSectionSchema = z.strictObject({
-  gpus: z.array(nonNegativeInt(), { error: 'expected a list of GPU indices, e.g. [0, 1] ([] for CPU)' }).default([]),
-  trials_per_gpu: positiveInt().default(1),
-  cpu_workers: positiveInt().default(1),
+  gpus: z.array(boundedInt(0, RESOURCE_LIMITS.gpu_index), { error: 'expected a list of GPU indices, e.g. [0, 1] ([] for CPU)' }).default([]),
+  trials_per_gpu: boundedInt(1, RESOURCE_LIMITS.trials_per_gpu, 'trainings per GPU').default(1),
+  cpu_workers: boundedInt(1, RESOURCE_LIMITS.cpu_workers, 'worker slots').default(1),
   /** tfjs backend (e.g. wasm, cpu); the engine's default when omitted. */
   backend: nonEmptyString('a tfjs backend name').optional(),
 });
 
 export const SWEEP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A sweep's name is also its default database file name (db/<name>.sqlite), so it must fit a file name. */
+export const SWEEP_NAME_MAX = 128;
 
 export const ExperimentSchema = z.strictObject({
-  name: z.string({ error: 'expected a sweep name' }).regex(SWEEP_NAME_PATTERN, { error: 'expected a name of letters, digits, ".", "_" or "-", starting with a letter or digit' }),
+  name: z.string({ error: 'expected a sweep name' }).max(SWEEP_NAME_MAX, { error: `expected a name of at most ${SWEEP_NAME_MAX} characters` }).regex(SWEEP_NAME_PATTERN, { error: 'expected a name of letters, digits, ".", "_" or "-", starting with a letter or digit' }),
   description: z.string({ error: 'expected text' }).optional(),
-  n: positiveInt(),
-  seed: nonNegativeInt().default(0),
+  n: boundedInt(1, SWEEP_LIMITS.n, 'models'),
+  seed: boundedInt(0, SWEEP_LIMITS.seed).default(0),
   space: SpaceSectionSchema,
   sampler: SamplerSectionSchema.optional(),
   constraints: ConstraintsSchema.optional(),
@@ -94,7 +106,7 @@ export const ExperimentSchema = z.strictObject({
   recipe: RecipeSectionSchema.default(RecipeSectionSchema.parse({})),
   engine: z.enum(ENGINE_NAMES, { error: `expected one of ${ENGINE_NAMES.join(', ')}` }).default('torch'),
   resources: ResourcesSectionSchema.default(ResourcesSectionSchema.parse({})),
-  max_retries: nonNegativeInt().default(2),
+  max_retries: boundedInt(0, SWEEP_LIMITS.max_retries, 'retries').default(2),
   db: nonEmptyString('a database file path').optional(),
 }).superRefine((e, ctx) => {
   if (!e.network || !e.space) return;

@@ -10,6 +10,7 @@ import {
   type ParamDef as SchemaParam,
   type ParamSchema,
   P,
+  REGNET_MAX_DEPTH,
   REGNET_Q,
   STRUCTURAL_BLOCK_PARAMS,
   type ParamValue,
@@ -59,7 +60,7 @@ export interface SpaceDefinition {
  */
 export const KIND_PARAMS: Record<SpaceKind, ParamSchema> = {
   regnet: {
-    depth: P.int({ min: 1, doc: 'number of blocks d' }),
+    depth: P.int({ min: 1, max: REGNET_MAX_DEPTH, doc: 'number of blocks d' }),
     w0: P.int({ min: REGNET_Q, multipleOf: REGNET_Q, doc: 'initial width w0' }),
     wa: P.float({ min: 0, doc: 'width slope wa' }),
     wm: P.float({ gt: 1, doc: 'width multiplier wm' }),

@@ -19,14 +19,22 @@ import {
   normalizeParam,
 } from './definition.js';
 import { RANGE_DISTS } from './distributions.js';
+import { knownKeys } from '../util/schemaKeys.js';
 
 type Ctx = z.core.$RefinementCtx;
 
-/** Parses `schema` inside a transform, forwarding its issues at their paths. */
+/**
+ * Parses `schema` inside a transform, forwarding its issues whole (code, path, expected values) so
+ * the loader words them like any other; an unknown key carries the keys accepted there, which the
+ * loader cannot find behind the transform.
+ */
 function parseInto<T>(schema: z.ZodType<T>, value: unknown, ctx: Ctx): T | typeof z.NEVER {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+  for (const issue of r.error.issues) {
+    const known = issue.code === 'unrecognized_keys' ? { known: knownKeys(schema, issue.path as (string | number)[]) } : {};
+    ctx.addIssue({ ...issue, ...known } as unknown as Parameters<Ctx['addIssue']>[0]);
+  }
   return z.NEVER;
 }
 

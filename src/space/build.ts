@@ -7,7 +7,7 @@
 import { type ParamValue, resolveParams } from './params.js';
 import { nodeType, stageBlockProblem, unknownNodeType } from './registry.js';
 import { type ModelSpec, type NodeSpec, SPEC_VERSION } from './spec.js';
-import { analyzeSpec, SpecError } from './graph.js';
+import { MAX_SPEC_NODES, analyzeSpec, SpecError } from './graph.js';
 
 export { SpecError } from './graph.js';
 
@@ -104,6 +104,8 @@ export function buildAnyNetSpec(stages: StageLists, opts: NetworkOptions): Model
   positiveInt('resolution', opts.resolution);
   positiveInt('classes', opts.numClasses);
   stages.depths.forEach((d) => positiveInt('depths', d));
+  const blocks = stages.depths.reduce((a, b) => a + b, 0);
+  if (blocks + 2 > MAX_SPEC_NODES) throw new SpecError('depths', `add up to ${blocks} blocks; a network holds at most ${MAX_SPEC_NODES - 2} (with its stem and head)`);
   stages.widths.forEach((w) => positiveInt('widths', w));
   stages.strides.forEach((s) => positiveInt('strides', s));
 

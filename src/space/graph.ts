@@ -14,6 +14,12 @@ import { type AnyNodeType, nodeType, unknownNodeType } from './registry.js';
 import { type ModelSpec, type NodeSpec, SPEC_VERSION, SpecUpgradeError, upgradeSpec } from './spec.js';
 import './nodes/index.js';
 
+/**
+ * The most nodes a network may have. The deepest networks in the literature have a few hundred
+ * blocks (ResNet-1001: 333); the bound keeps a typo like depth 1e9 from exhausting memory.
+ */
+export const MAX_SPEC_NODES = 10_000;
+
 export class SpecError extends Error {
   constructor(
     /** Where: "nodes[3] (s1.b2).params.group_w", "input.resolution", ... */
@@ -85,6 +91,7 @@ function readSpec(input: unknown): ModelSpec {
   positiveInt('input.channels', spec.input.channels);
   positiveInt('input.resolution', spec.input.resolution);
   if (!Array.isArray(spec.nodes) || spec.nodes.length === 0) throw new SpecError('nodes', 'must be a non-empty list');
+  if (spec.nodes.length > MAX_SPEC_NODES) throw new SpecError('nodes', `has ${spec.nodes.length} nodes; a spec holds at most ${MAX_SPEC_NODES}`);
   return spec;
 }
 

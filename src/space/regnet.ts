@@ -9,11 +9,14 @@
 import { lcm, roundHalfEven } from '../util/round.js';
 import { nodeType } from './registry.js';
 import { type NetworkConfig, SpecError, buildAnyNetSpec, stageStrides } from './build.js';
+import { MAX_SPEC_NODES } from './graph.js';
 import type { ParamValue } from './params.js';
 import type { ModelSpec } from './spec.js';
 
 /** Width quantum of RegNet: per-block widths are rounded to multiples of 8. */
 export const REGNET_Q = 8;
+/** The most blocks a RegNet may have: a spec's node bound less its stem and head. */
+export const REGNET_MAX_DEPTH = MAX_SPEC_NODES - 2;
 
 export interface RegnetWidths {
   /** Per-stage widths: the distinct quantized block widths, ascending. */
@@ -33,6 +36,7 @@ export interface RegnetWidths {
 /** Checks the generate_regnet parameters; throws SpecError naming the bad one. */
 export function validateRegnetParams(wa: number, w0: number, wm: number, d: number, q = REGNET_Q): void {
   if (!Number.isInteger(d) || d < 1) throw new SpecError('depth', `must be a positive integer, got ${d}`);
+  if (d > REGNET_MAX_DEPTH) throw new SpecError('depth', `must be at most ${REGNET_MAX_DEPTH} blocks, got ${d}`);
   if (!(Number.isInteger(q) && q >= 1)) throw new SpecError('q', `must be a positive integer, got ${q}`);
   if (!(Number.isFinite(w0) && w0 > 0)) throw new SpecError('w0', `must be > 0, got ${w0}`);
   if (w0 % q !== 0) throw new SpecError('w0', `must be a multiple of ${q}, got ${w0}`);

@@ -8,7 +8,7 @@
  * heartbeat keeps two `dse run` processes off the same sweep.
  */
 import type { Experiment } from '../experiment/load.js';
-import { type DatasetConfig, DatasetError, prepareDataset } from '../models/data/index.js';
+import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, stageDataset } from '../models/data/index.js';
 import type { Store } from '../store/index.js';
 import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
@@ -57,14 +57,15 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   const exp = opts.experiment;
   const resources: SlotResources = { engine: exp.engine, ...exp.resources };
   const parallel = planSlots(resources).length; // validates the resources before anything is written
-  // What the run needs from the machine is checked before the store is touched: a missing dataset or
-  // python/torch must not leave a new sweep behind.
-  const dataset = new SweepDatasets(exp, opts);
+  // What the run needs from the machine is checked before anything is written: a missing dataset,
+  // python/torch or GPU must leave neither a new sweep nor a dataset cache file behind.
   if (!opts.createSlots) await checkEngine(resources);
+  const dataset = new SweepDatasets(exp, opts);
   const { store, created, added } = openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig });
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     store.claimRunner(exp.name);
+    dataset.commit();
     heartbeat = setInterval(() => {
       try {
         store.heartbeat(exp.name);
@@ -199,12 +200,15 @@ async function trainQueue(
  */
 class SweepDatasets {
   private readonly refs = new Map<number, DatasetRef>();
+  /** The dataset section's own resolution, loaded and checked but not yet in the cache. */
+  private staged: StagedDataset | null = null;
 
   constructor(
     private readonly exp: Experiment,
     private readonly opts: SweepRunOptions,
   ) {
-    const ref = this.prepare(this.config(undefined));
+    const cfg = this.config(undefined);
+    const ref = this.opts.prepareDataset ? this.guard(cfg, () => this.opts.prepareDataset!(cfg)) : (this.staged = this.guard(cfg, () => stageDataset(cfg))).ref;
     const want = exp.input;
     if (ref.channels !== want.channels || ref.resolution !== want.resolution || ref.num_classes !== want.num_classes) {
       throw new UserError(
@@ -215,11 +219,21 @@ class SweepDatasets {
     this.refs.set(ref.resolution, ref);
   }
 
+  /** Writes the checked dataset to the cache, once the run is known to go ahead. */
+  commit(): void {
+    if (!this.staged) return;
+    const cfg = this.config(undefined);
+    const prepared = this.guard(cfg, () => this.staged!.commit());
+    this.refs.set(prepared.ref.resolution, prepared.ref);
+    this.staged = null;
+  }
+
   /** The dataset at `resolution` (prepared on first use). */
   at(resolution: number): DatasetRef {
     let ref = this.refs.get(resolution);
     if (!ref) {
-      ref = this.prepare(this.config(resolution));
+      const cfg = this.config(resolution);
+      ref = this.guard(cfg, () => (this.opts.prepareDataset ?? prepareDataset)(cfg));
       this.refs.set(resolution, ref);
     }
     return ref;
@@ -231,9 +245,9 @@ class SweepDatasets {
     return cfg;
   }
 
-  private prepare(cfg: DatasetConfig): DatasetRef {
+  private guard<T>(cfg: DatasetConfig, fn: () => T): T {
     try {
-      return (this.opts.prepareDataset ?? prepareDataset)(cfg);
+      return fn();
     } catch (e) {
       if (e instanceof DatasetError) throw new UserError(`dataset${cfg.resolution !== this.exp.dataset.resolution ? ` at ${cfg.resolution}px` : ''}: ${e.message}`);
       throw e;

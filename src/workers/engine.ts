@@ -47,6 +47,12 @@ export const DEFAULT_RECIPE: Recipe = {
   seed: 0,
 };
 
+/**
+ * Upper bounds of a recipe's counts, checked before anything is allocated: a batch of 65,536 images
+ * is beyond any GPU's memory for the networks dse trains, and 10,000 epochs beyond any sweep.
+ */
+export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536 } as const;
+
 /** Learning rate at a (fractional) epoch: linear warmup, then half-period cosine (pycls lr_fun_cos). */
 export function learningRate(recipe: Recipe, epoch: number): number {
   const lr = recipe.base_lr * (recipe.batch_size / 128);

@@ -25,25 +25,28 @@ export interface SlotPlan {
   threads: number;
 }
 
-function checkCount(flag: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new UserError(`${flag}: must be an integer >= ${min}, got ${v}`);
+/** Bounds of a resources description: slots are processes or threads, so their counts are capped before any starts. */
+export const RESOURCE_LIMITS = { cpu_workers: 256, trials_per_gpu: 64, gpu_index: 1023 } as const;
+
+function checkCount(flag: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`${flag}: must be an integer in [${min}, ${max}], got ${v}`);
 }
 
 /** The slots a resources description asks for (validated), without starting anything. */
 export function planSlots(resources: SlotResources, cores = availableParallelism()): SlotPlan[] {
   const { engine, gpus } = resources;
   if (engine !== 'torch' && engine !== 'tfjs') throw new UserError(`--engine: must be torch or tfjs, got "${engine}"`);
-  gpus.forEach((g) => checkCount('--gpus', g, 0));
+  gpus.forEach((g) => checkCount('--gpus', g, 0, RESOURCE_LIMITS.gpu_index));
   if (new Set(gpus).size !== gpus.length) throw new UserError(`--gpus: lists a GPU twice (${gpus.join(',')}); use --trials-per-gpu to run several trials on one GPU`);
   if (engine === 'tfjs' && gpus.length) throw new UserError('--gpus: the tfjs engine runs on CPU worker threads; use --cpu-workers N, or --engine torch for GPUs');
   const plans: SlotPlan[] = [];
   if (gpus.length) {
-    checkCount('--trials-per-gpu', resources.trials_per_gpu, 1);
+    checkCount('--trials-per-gpu', resources.trials_per_gpu, 1, RESOURCE_LIMITS.trials_per_gpu);
     const threads = Math.max(1, Math.floor(cores / (gpus.length * resources.trials_per_gpu)));
     for (const g of gpus) for (let t = 0; t < resources.trials_per_gpu; t++) plans.push({ name: `torch:cuda${g}#${t}`, cudaDevice: g, threads });
     return plans;
   }
-  checkCount('--cpu-workers', resources.cpu_workers, 1);
+  checkCount('--cpu-workers', resources.cpu_workers, 1, RESOURCE_LIMITS.cpu_workers);
   const threads = Math.max(1, Math.floor(cores / resources.cpu_workers));
   const prefix = engine === 'torch' ? 'torch:cpu' : `tfjs:${resources.backend ?? 'auto'}`;
   for (let i = 0; i < resources.cpu_workers; i++) plans.push({ name: `${prefix}#${i}`, cudaDevice: null, threads });
@@ -79,10 +82,20 @@ export async function createSlots(resources: SlotResources): Promise<EngineSlot[
 
 /**
  * Checks, without starting any worker, that the engine can run on this machine (torch: a python3
- * with torch), so a sweep is not written to the store for an engine that cannot train it.
+ * with torch that sees the GPUs asked for), so a sweep is not written to the store for resources
+ * that cannot train it.
  */
 export async function checkEngine(resources: SlotResources): Promise<void> {
-  if (resources.engine === 'torch') await (await import('./torch/python.js')).findTorchPython();
+  if (resources.engine !== 'torch') return;
+  const torch = await (await import('./torch/python.js')).findTorchPython();
+  if (resources.gpus.length === 0) return;
+  if (torch.cudaDevices === 0) {
+    throw new UserError(`--gpus: torch ${torch.torchVersion} (${torch.python}) sees no CUDA device on this machine; run on CPU workers (--gpus none --cpu-workers N), or install a CUDA build of torch`);
+  }
+  const missing = resources.gpus.filter((g) => g >= torch.cudaDevices);
+  if (missing.length) {
+    throw new UserError(`--gpus: GPU ${missing.join(', ')} does not exist; torch sees ${torch.cudaDevices} CUDA device(s) (indices 0-${torch.cudaDevices - 1})`);
+  }
 }
 
 /** A multi-line engine error (message, then a stderr tail) as one line: the message and the last line. */

@@ -35,9 +35,10 @@ import {
 import { fitWidthRules } from '../../analysis/fitPool.js';
 import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
 import { loadSweeps, parseSweepRef } from '../../analysis/load.js';
-import { type ErrorKind, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
+import { type ErrorKind, metric, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
 import { bestWorstRules } from '../../analysis/populationRule.js';
-import { figureFormat, writeFigure, writeOutput } from '../../analysis/render.js';
+import { figureFormat, writeFigure } from '../../analysis/render.js';
+import { checkOutputFile, writeOutputFile } from '../../util/files.js';
 import { buildReport } from '../../analysis/report.js';
 import type { WidthFit } from '../../analysis/widthFit.js';
 
@@ -79,7 +80,10 @@ function registerFit(program: Command): void {
     .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; threads: string; dryRun?: boolean }) => {
       const kind = parseErrorKind(flags.error);
       const top = positiveInt('--top', flags.top);
-      if (flags.output) figureFormat(flags.output);
+      if (flags.output) {
+        figureFormat(flags.output);
+        checkOutputFile(flags.output, '-o');
+      }
       const grid: FitGrid = { w0: parseAxisRange('--w0', flags.w0), wa: parseAxisRange('--wa', flags.wa), wm: parseAxisRange('--wm', flags.wm) };
       resolveGrid(grid); // grid errors before the store is opened
       const threads = positiveInt('--threads', flags.threads);
@@ -203,6 +207,7 @@ function registerPlotScatter(plot: Command): void {
     .option('--seed <n>', 'bootstrap seed', '0')
     .action(async (refs: string[], flags: CommonFlags & { x: string; samples: string; fraction: string; seed: string }) => {
       const kind = parseErrorKind(flags.error);
+      metric(flags.x); // an unknown metric is refused before any sweep is read
       const output = outputPath(flags.output, refs, flags.x.replace(/[^a-z0-9_]/gi, ''));
       const bootstrap = bootstrapFlags(flags);
       const pops = populations(loadSweeps(refs, flags.db), kind);
@@ -303,6 +308,7 @@ function registerAnalyze(program: Command): void {
       const kind = parseErrorKind(flags.error);
       const output = flags.output ?? `${parseSweepRef(refs[0]).name}-report.html`;
       if (!/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, got "${output}"`);
+      checkOutputFile(output, '-o');
       const html = await buildReport(loadSweeps(refs, flags.db), {
         error: kind,
         top: positiveInt('--top', flags.top),
@@ -310,7 +316,7 @@ function registerAnalyze(program: Command): void {
         bootstrap: bootstrapFlags(flags),
         fitThreads: positiveInt('--threads', flags.threads),
       });
-      writeOutput(output, html);
+      writeOutputFile(output, html, '-o');
       print(`wrote ${output}`);
     });
 }
@@ -320,6 +326,7 @@ function registerAnalyze(program: Command): void {
 function outputPath(output: string | undefined, refs: readonly string[], kind: string): string {
   const path = output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.svg`;
   figureFormat(path);
+  checkOutputFile(path, '-o');
   return path;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import {
-  DATASET_NAMES, type DatasetConfig, type DatasetName, OFFICIAL_SIZES, type ResizeMode, classNames, dataDirOf, defaultCacheDir, downloadCifar10,
+  DATASET_LIMITS, DATASET_NAMES, type DatasetConfig, type DatasetName, OFFICIAL_SIZES, type ResizeMode, classNames, dataDirOf, defaultCacheDir, downloadCifar10,
   loadDataset, loadRawDataset, sourceFiles,
 } from '../../models/data/index.js';
 import { UserError } from '../../util/errors.js';
@@ -69,7 +69,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'seed of the subset (and of synthetic images)', '0')
     .option('--json', 'print JSON')
     .action((name: string, opts: InfoOptions) => {
-      const num = (v: string | undefined, flag: string) => (v === undefined ? undefined : parseNumber(v, flag, 'positiveInt'));
+      const num = (v: string | undefined, flag: string) => (v === undefined ? undefined : parseNumber(v, flag, 'positiveInt', DATASET_LIMITS.split_size));
       const cfg: DatasetConfig = {
         name: datasetName(name), data_dir: opts.dataDir, seed: parseNumber(opts.seed ?? '0', '--seed', 'nonNegativeInt'),
         train_size: num(opts.trainSize, '--train-size'), test_size: num(opts.testSize, '--test-size'),

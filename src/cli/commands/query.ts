@@ -2,7 +2,6 @@
  * Reading sweeps, at any time (also while `dse run` writes them; every read is a read-only WAL
  * snapshot): `dse ls`, `dse status [sweep]`, `dse query`, `dse export <sweep>`.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Store, openStore, runnerAlive } from '../../store/index.js';
 import { databasesToList, openSingleStore, openStoreForSweep } from '../../store/locate.js';
@@ -10,6 +9,7 @@ import { type QueryResult, defaultTableColumns, queryTrials, querySql } from '..
 import { CORE_COLUMNS, PARAMETER_COLUMNS_DOC } from '../../store/view.js';
 import type { SweepSummary } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
+import { checkOutputFile, writeOutputFile } from '../../util/files.js';
 import { formatDuration, formatError } from '../progress.js';
 
 type Format = 'table' | 'json' | 'csv';
@@ -77,12 +77,13 @@ export function registerQuery(program: Command): void {
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action((sweep: string, flags: { db?: string; format: string; output?: string }) => {
       const format = formatFlag(flags.format, ['json', 'csv']);
+      if (flags.output) checkOutputFile(flags.output, '-o');
       const text = withStore(openStoreForSweep(sweep, flags.db), (store) => {
         if (format === 'csv') return render(queryTrials(store, { sweep, order: 'idx' }), 'csv');
         const record = store.requireSweep(sweep);
         return JSON.stringify({ sweep: record, trials: store.readTrials(sweep) }, null, 2);
       });
-      if (flags.output) writeFileSync(flags.output, `${text}\n`);
+      if (flags.output) writeOutputFile(flags.output, `${text}\n`, '-o');
       else print(text);
     });
 }

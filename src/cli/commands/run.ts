@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { type Experiment, loadExperiment } from '../../experiment/load.js';
-import { ENGINE_NAMES } from '../../experiment/schema.js';
+import { ENGINE_NAMES, SWEEP_LIMITS } from '../../experiment/schema.js';
+import { RESOURCE_LIMITS } from '../../workers/slots.js';
 import { defaultDbPath } from '../../store/locate.js';
 import { type SweepOutcome, type SweepReporter, runSweep } from '../../sweep/run.js';
 import { UserError } from '../../util/errors.js';
@@ -75,20 +76,20 @@ export function applyFlags(exp: Experiment, flags: RunFlags): Experiment {
     if (!(ENGINE_NAMES as readonly string[]).includes(flags.engine)) throw new UserError(`--engine: expected ${ENGINE_NAMES.join(' or ')}, got "${flags.engine}"`);
     out.engine = flags.engine as Experiment['engine'];
   }
-  if (flags.num !== undefined) out.n = integerFlag('-n', flags.num, 1);
-  if (flags.maxRetries !== undefined) out.max_retries = integerFlag('--max-retries', flags.maxRetries, 0);
-  if (flags.cpuWorkers !== undefined) out.resources.cpu_workers = integerFlag('--cpu-workers', flags.cpuWorkers, 1);
-  if (flags.trialsPerGpu !== undefined) out.resources.trials_per_gpu = integerFlag('--trials-per-gpu', flags.trialsPerGpu, 1);
+  if (flags.num !== undefined) out.n = integerFlag('-n', flags.num, 1, SWEEP_LIMITS.n);
+  if (flags.maxRetries !== undefined) out.max_retries = integerFlag('--max-retries', flags.maxRetries, 0, SWEEP_LIMITS.max_retries);
+  if (flags.cpuWorkers !== undefined) out.resources.cpu_workers = integerFlag('--cpu-workers', flags.cpuWorkers, 1, RESOURCE_LIMITS.cpu_workers);
+  if (flags.trialsPerGpu !== undefined) out.resources.trials_per_gpu = integerFlag('--trials-per-gpu', flags.trialsPerGpu, 1, RESOURCE_LIMITS.trials_per_gpu);
   if (flags.gpus !== undefined) {
     const text = flags.gpus.trim();
-    out.resources.gpus = text === '' || text === 'none' ? [] : text.split(',').map((g) => integerFlag('--gpus', g.trim(), 0));
+    out.resources.gpus = text === '' || text === 'none' ? [] : text.split(',').map((g) => integerFlag('--gpus', g.trim(), 0, RESOURCE_LIMITS.gpu_index));
   }
   return out;
 }
 
-function integerFlag(flag: string, text: string, min: number): number {
+function integerFlag(flag: string, text: string, min: number, max: number): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min) throw new UserError(`${flag}: expected an integer >= ${min}, got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) throw new UserError(`${flag}: expected an integer in [${min}, ${max}], got "${text}"`);
   return v;
 }
 

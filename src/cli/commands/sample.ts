@@ -10,6 +10,7 @@ import { type ParamValue, renderTable, shortCount } from '../../space/index.js';
 import { type SampleResult, type SampledModel, type SpaceDefinition, describeStats, networkConfig, sampleModels } from '../../sampler/index.js';
 import { UserError } from '../../util/errors.js';
 import { parseNumber } from '../modelOptions.js';
+import { SWEEP_LIMITS } from '../../experiment/schema.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
@@ -31,8 +32,8 @@ export function registerSample(program: Command): void {
     .action((file: string, opts: SampleCliOptions) => {
       const format = opts.format as Format;
       if (!FORMATS.includes(format)) throw new UserError(`--format: must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
-      const n = opts.n === undefined ? undefined : parseNumber(opts.n, '-n', 'positiveInt');
-      const seed = opts.seed === undefined ? undefined : parseNumber(opts.seed, '--seed', 'nonNegativeInt');
+      const n = opts.n === undefined ? undefined : parseNumber(opts.n, '-n', 'positiveInt', SWEEP_LIMITS.n);
+      const seed = opts.seed === undefined ? undefined : parseNumber(opts.seed, '--seed', 'nonNegativeInt', SWEEP_LIMITS.seed);
       const exp = loadExperiment(file);
       const space = exp.space;
       const result = sampleModels({

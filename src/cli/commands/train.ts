@@ -7,13 +7,15 @@
  *   dse train --spec model.json --dataset cifar10 --device cuda --epochs 10
  */
 import type { Command } from 'commander';
-import { DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
+import { DATASET_LIMITS, DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
 import { type ModelSpec, blockCount, complexity, complexityLines, outputClasses, withCommas } from '../../space/index.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_RECIPE, type EngineName, type EpochMetrics, type Recipe, type TrainRequest, type TrainResult } from '../../workers/engine.js';
 import { Pool, abortOnSignals } from '../../workers/pool.js';
 import { createSlots } from '../../workers/slots.js';
 import { parseNumber } from '../modelOptions.js';
+import { RecipeSectionSchema, SWEEP_LIMITS } from '../../experiment/schema.js';
+import { expectation } from '../../experiment/locate.js';
 import { type ModelSourceValues, addModelSourceOptions, modelSource } from '../modelSource.js';
 
 interface TrainOptions extends ModelSourceValues {
@@ -82,8 +84,8 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
   }
   return {
     name, seed, data_dir: opts.dataDir,
-    train_size: opts.trainSize === undefined ? undefined : parseNumber(opts.trainSize, '--train-size', 'positiveInt'),
-    test_size: opts.testSize === undefined ? undefined : parseNumber(opts.testSize, '--test-size', 'positiveInt'),
+    train_size: opts.trainSize === undefined ? undefined : parseNumber(opts.trainSize, '--train-size', 'positiveInt', DATASET_LIMITS.split_size),
+    test_size: opts.testSize === undefined ? undefined : parseNumber(opts.testSize, '--test-size', 'positiveInt', DATASET_LIMITS.split_size),
     resolution: synthetic || spec.input.resolution !== shape.resolution ? spec.input.resolution : undefined,
     resize: choice(opts.resize ?? 'bilinear', '--resize', ['bilinear', 'pad'] as const),
     channels: synthetic || spec.input.channels !== shape.channels ? spec.input.channels : undefined,
@@ -91,23 +93,21 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
   };
 }
 
+/** The recipe from the flags, checked against the experiment file's recipe schema (one set of bounds for both). */
 function recipeFrom(opts: TrainOptions, seed: number): Recipe {
-  const num = (v: string | undefined, flag: string, kind: Parameters<typeof parseNumber>[2], fallback: number) => (v === undefined ? fallback : parseNumber(v, flag, kind));
-  const d = DEFAULT_RECIPE;
-  const recipe: Recipe = {
-    ...d,
-    seed,
-    epochs: num(opts.epochs, '--epochs', 'positiveInt', d.epochs),
-    batch_size: num(opts.batchSize, '--batch-size', 'positiveInt', d.batch_size),
-    base_lr: num(opts.lr, '--lr', 'positive', d.base_lr),
-    weight_decay: num(opts.wd, '--wd', 'number', d.weight_decay),
-    label_smoothing: num(opts.labelSmoothing, '--label-smoothing', 'number', d.label_smoothing),
-    warmup_epochs: num(opts.warmupEpochs, '--warmup-epochs', 'number', d.warmup_epochs),
+  const flags = { epochs: '--epochs', batch_size: '--batch-size', base_lr: '--lr', weight_decay: '--wd', label_smoothing: '--label-smoothing', warmup_epochs: '--warmup-epochs' } as const;
+  const texts: Record<keyof typeof flags, string | undefined> = {
+    epochs: opts.epochs, batch_size: opts.batchSize, base_lr: opts.lr, weight_decay: opts.wd, label_smoothing: opts.labelSmoothing, warmup_epochs: opts.warmupEpochs,
   };
-  if (recipe.weight_decay < 0) throw new UserError(`--wd: must be >= 0, got "${opts.wd}"`);
-  if (recipe.label_smoothing < 0 || recipe.label_smoothing >= 1) throw new UserError(`--label-smoothing: must be in [0, 1), got "${opts.labelSmoothing}"`);
-  if (recipe.warmup_epochs < 0) throw new UserError(`--warmup-epochs: must be >= 0, got "${opts.warmupEpochs}"`);
-  return recipe;
+  const given: Record<string, number> = {};
+  for (const [key, text] of Object.entries(texts)) if (text !== undefined) given[key] = parseNumber(text, flags[key as keyof typeof flags], 'number');
+  const parsed = RecipeSectionSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]) as keyof typeof flags;
+    throw new UserError(`${flags[key]}: ${expectation(issue)}, got "${texts[key]}"`);
+  }
+  return { ...parsed.data, seed };
 }
 
 const EPOCH_HEADER = ['epoch', 'lr', 'train_loss', 'train_err', 'test_err', 'seconds', 'img/s'];
@@ -149,17 +149,18 @@ async function train(opts: TrainOptions): Promise<void> {
   const gpu = opts.gpu === undefined ? 0 : parseNumber(opts.gpu, '--gpu', 'nonNegativeInt');
   if (opts.gpu !== undefined && device !== 'cuda') throw new UserError('--gpu: applies to --device cuda only');
   const datasetName = choice(opts.dataset, '--dataset', DATASET_NAMES);
-  const seed = opts.seed === undefined ? 0 : parseNumber(opts.seed, '--seed', 'nonNegativeInt');
+  const seed = opts.seed === undefined ? 0 : parseNumber(opts.seed, '--seed', 'nonNegativeInt', SWEEP_LIMITS.seed);
   const recipe = recipeFrom(opts, seed);
   const spec = modelSpec(opts, datasetName);
   const cx = complexity(spec);
+  const datasetCfg = datasetConfig(opts, datasetName, spec, seed); // its flags are checked before anything is printed
   const out = (line: string) => {
     if (!opts.json) process.stdout.write(`${line}\n`);
   };
   out(`model: ${spec.input.channels}x${spec.input.resolution}x${spec.input.resolution} input, ${blockCount(spec)} blocks, ${outputClasses(spec)} classes`);
   for (const line of complexityLines(cx)) out(line);
 
-  const prepared = prepareDatasetDetailed(datasetConfig(opts, datasetName, spec, seed));
+  const prepared = prepareDatasetDetailed(datasetCfg);
   out(datasetLine(prepared));
 
   const slots = await createSlots({ engine, gpus: device === 'cuda' ? [gpu] : [], trials_per_gpu: 1, cpu_workers: 1, backend: opts.backend });

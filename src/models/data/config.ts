@@ -79,15 +79,28 @@ function checkCount(key: string, v: unknown, min: number, max = Number.MAX_SAFE_
 }
 
 /** Checks a config's shape and ranges; the dataset-specific limits are checked by each loader. */
+/**
+ * Bounds of a dataset config's sizes, checked before anything is allocated. A split holds at most
+ * DATASET_LIMITS.split_size images (CIFAR-10 and Fashion-MNIST have 60k; synthetic data is generated
+ * in memory, so a larger request would only exhaust it).
+ */
+export const DATASET_LIMITS = {
+  split_size: 10_000_000,
+  resolution: 4096,
+  channels: 64,
+  num_classes: { min: 2, max: 256 },
+} as const;
+
 export function validateDatasetConfig(cfg: DatasetConfig): void {
   if (!(DATASET_NAMES as readonly string[]).includes(cfg.name)) {
     throw new DatasetError(`unknown dataset "${cfg.name}" (known: ${DATASET_NAMES.join(', ')})`);
   }
-  checkCount('train_size', cfg.train_size, 1);
-  checkCount('test_size', cfg.test_size, 1);
-  checkCount('resolution', cfg.resolution, 1, 4096);
-  checkCount('channels', cfg.channels, 1, 64);
-  checkCount('num_classes', cfg.num_classes, 2, 256);
+  const L = DATASET_LIMITS;
+  checkCount('train_size', cfg.train_size, 1, L.split_size);
+  checkCount('test_size', cfg.test_size, 1, L.split_size);
+  checkCount('resolution', cfg.resolution, 1, L.resolution);
+  checkCount('channels', cfg.channels, 1, L.channels);
+  checkCount('num_classes', cfg.num_classes, L.num_classes.min, L.num_classes.max);
   if (typeof cfg.seed !== 'number' || !Number.isInteger(cfg.seed)) throw new DatasetError(`dataset seed must be an integer, got ${JSON.stringify(cfg.seed)}`);
   if (cfg.resize !== undefined && cfg.resize !== 'bilinear' && cfg.resize !== 'pad') {
     throw new DatasetError(`dataset resize must be "bilinear" or "pad", got ${JSON.stringify(cfg.resize)}`);

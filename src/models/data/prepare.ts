@@ -64,26 +64,51 @@ export interface PreparedDataset {
   test_n: number;
 }
 
-/** Like prepareDataset, also saying whether the cache was hit and the split sizes. */
-export function prepareDatasetDetailed(cfg: DatasetConfig, cacheDir = defaultCacheDir()): PreparedDataset {
+/**
+ * A dataset loaded and checked but not yet written to the cache: its ref (shape, classes and the
+ * cache path it will have) is known, so a caller can refuse to go on before anything is written.
+ */
+export interface StagedDataset extends PreparedDataset {
+  /** Writes the cache file (nothing to do when it was cached) and returns the prepared dataset. */
+  commit(): PreparedDataset;
+}
+
+/** Loads (or finds in the cache) the dataset a config describes, writing nothing. */
+export function stageDataset(cfg: DatasetConfig, cacheDir = defaultCacheDir()): StagedDataset {
   validateDatasetConfig(cfg);
   const path = join(cacheDir, `${cfg.name}-${datasetKey(cfg)}.dsedata`);
   if (existsSync(path)) {
     try {
       const h = readTensorFileHeader(path);
-      return { ref: refFromHeader(path, h), cached: true, train_n: h.train_n, test_n: h.test_n };
+      const prepared: PreparedDataset = { ref: refFromHeader(path, h), cached: true, train_n: h.train_n, test_n: h.test_n };
+      return { ...prepared, commit: () => prepared };
     } catch {
-      // A damaged cache entry is rebuilt below.
+      // A damaged cache entry is rebuilt on commit.
     }
   }
   const ds = loadDataset(cfg);
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-  } catch (e) {
-    throw new DatasetError(`cannot create the dataset cache ${cacheDir}: ${(e as Error).message}; set DSE_CACHE_DIR to a writable folder`);
-  }
-  const h = writeTensorFile(path, ds);
-  return { ref: refFromHeader(path, h), cached: false, train_n: h.train_n, test_n: h.test_n };
+  if (ds.height !== ds.width) throw new DatasetError(`${cfg.name}: images are ${ds.height}x${ds.width}; dse trains on square images (set a resolution)`);
+  const ref: DatasetRef = { name: ds.name, path, num_classes: ds.num_classes, channels: ds.channels, resolution: ds.height, mean: ds.mean, std: ds.std };
+  let written: PreparedDataset | undefined;
+  return {
+    ref, cached: false, train_n: ds.train.n, test_n: ds.test.n,
+    commit() {
+      if (written) return written;
+      try {
+        mkdirSync(cacheDir, { recursive: true });
+      } catch (e) {
+        throw new DatasetError(`cannot create the dataset cache ${cacheDir}: ${(e as Error).message}; set DSE_CACHE_DIR to a writable folder`);
+      }
+      const h = writeTensorFile(path, ds);
+      written = { ref: refFromHeader(path, h), cached: false, train_n: h.train_n, test_n: h.test_n };
+      return written;
+    },
+  };
+}
+
+/** Like prepareDataset, also saying whether the cache was hit and the split sizes. */
+export function prepareDatasetDetailed(cfg: DatasetConfig, cacheDir = defaultCacheDir()): PreparedDataset {
+  return stageDataset(cfg, cacheDir).commit();
 }
 
 /** Loads the dataset and writes its prepared tensor file into the cache (reusing it when present). */

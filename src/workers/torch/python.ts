@@ -15,11 +15,13 @@ export interface TorchPython {
   torchVersion: string;
   /** Whether torch sees a CUDA device (with the environment dse runs in). */
   cuda: boolean;
+  /** How many CUDA devices torch sees (with the environment dse runs in). */
+  cudaDevices: number;
 }
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
 const PROBE_TIMEOUT_MS = 120_000;
-const PROBE_SCRIPT = 'import json, torch; print(json.dumps({"torch": torch.__version__, "cuda": bool(torch.cuda.is_available())}))';
+const PROBE_SCRIPT = 'import json, torch; print(json.dumps({"torch": torch.__version__, "cuda": bool(torch.cuda.is_available()), "devices": torch.cuda.device_count()}))';
 
 const cache = new Map<string, Promise<TorchPython>>();
 
@@ -98,8 +100,8 @@ function probe(python: string): Promise<TorchPython | { reason: string }> {
     execFile(python, ['-c', PROBE_SCRIPT], { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (!err) {
         try {
-          const info = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { torch: string; cuda: boolean };
-          resolve({ python, torchVersion: info.torch, cuda: info.cuda });
+          const info = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { torch: string; cuda: boolean; devices: number };
+          resolve({ python, torchVersion: info.torch, cuda: info.cuda, cudaDevices: info.cuda ? info.devices : 0 });
         } catch {
           resolve({ reason: `unexpected probe output ${JSON.stringify(stdout.slice(0, 200))}` });
         }
