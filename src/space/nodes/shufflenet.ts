@@ -25,7 +25,17 @@ export function megviiSe(g: Builder, x: Tensor): Tensor {
 }
 
 /** A unit that keeps its shape adds (V1) or splits (V2) its input; one that strides or widens runs on all of it. */
-const keepsShape = (p: { stride: number; w_out: number }, c: number) => p.stride === 1 && p.w_out === c;
+export const keepsShape = (p: { stride: number; w_out: number }, c: number) => p.stride === 1 && p.w_out === c;
+
+/**
+ * What megvii's ShuffleNetV2 unit (and WeightNet's, built on it) needs of its widths: a unit that
+ * keeps its shape halves its input; one that strides or widens keeps all its input in one branch.
+ */
+export function megviiV2WidthProblem(p: { stride: number; w_out: number }, c: number): { key: 'w_out'; message: string } | null {
+  if (keepsShape(p, c) && c % 2) return { key: 'w_out', message: `a unit that keeps its width splits its ${c} channels in halves: make it even` };
+  if (!keepsShape(p, c) && p.w_out <= c) return { key: 'w_out', message: `a strided or widening unit keeps its ${c} input channels in one branch, so w_out must exceed them` };
+  return null;
+}
 
 export const shuffleV1Unit = defineNode({
   name: 'shufflenet_v1_unit',
@@ -118,10 +128,9 @@ export const shuffleV2Unit = defineNode({
     se: P.bool({ default: false, doc: 'megvii\'s SE on the main branch\'s output (ShuffleNetV2+ stages 3-4)' }),
   },
   check(p, [x]) {
-    const megvii = p.form === 'megvii';
+    if (p.form === 'megvii') return megviiV2WidthProblem(p, x.c);
     if (keepsShape(p, x.c) && x.c % 2) return { key: 'w_out', message: `a unit that keeps its width splits its ${x.c} channels in halves: make it even` };
-    if (!megvii && p.w_out % 2) return { key: 'w_out', message: `${p.w_out} output channels do not split into two branches: make it even` };
-    if (megvii && !keepsShape(p, x.c) && p.w_out <= x.c) return { key: 'w_out', message: `a strided or widening unit keeps its ${x.c} input channels in one branch, so w_out must exceed them` };
+    if (p.w_out % 2) return { key: 'w_out', message: `${p.w_out} output channels do not split into two branches: make it even` };
     return null;
   },
   build(g, p, [x]) {

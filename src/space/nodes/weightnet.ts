@@ -7,6 +7,7 @@ import type { Builder, Tensor } from '../builder.js';
 import { P } from '../params.js';
 import { defineNode } from '../registry.js';
 import { STRIDE, W_OUT } from './common.js';
+import { keepsShape, megviiV2WidthProblem } from './shufflenet.js';
 
 /** WeightNet(inp, oup, 1): fc1 (bias) to M*oup, sigmoid, fc2 (M*oup -> oup*inp, G*oup groups), the per-sample 1x1 conv. */
 function weightNet(g: Builder, name: string, x: Tensor, gap: Tensor, cOut: number, m: number, groups: number): Tensor {
@@ -38,15 +39,14 @@ export const weightnetShuffleUnit = defineNode({
     g: P.int({ default: 2, min: 1, max: 8, doc: 'G: groups of the generator\'s second FC, per output channel' }),
   },
   check(p, [x]) {
-    const keeps = p.stride === 1 && x.c === p.w_out;
-    if (keeps && x.c % 2) return { key: 'w_out', message: `a unit that keeps its width splits its ${x.c} channels in halves: make it even` };
-    if (!keeps && p.w_out <= x.c) return { key: 'w_out', message: `a strided or widening unit keeps its ${x.c} input channels in one branch, so w_out must exceed them` };
+    const widths = megviiV2WidthProblem(p, x.c);
+    if (widths) return widths;
     if (p.m % p.g) return { key: 'm', message: `M ${p.m} must be a multiple of G ${p.g}` };
     return null;
   },
   build(g, p, [x]) {
     const c = x.shape.c;
-    const keeps = p.stride === 1 && c === p.w_out;
+    const keeps = keepsShape(p, c);
     const mid = p.w_mid ?? Math.floor(p.w_out / 2);
     // megvii's channel_shuffle: the even channels pass, the odd ones are the branch's input
     const split = keeps ? g.shuffle('split', x, c / 2) : x;
