@@ -67,6 +67,8 @@ export const RecipeSectionSchema = z.strictObject({
   augment_flip: boolean().default(d.augment_flip),
   /** Seed of every trial's initialization and data order; defaults to the experiment's seed. */
   seed: nonNegativeInt().optional(),
+  /** Time limit of one training, minutes; unset: derived from observed epoch times (src/workers/timeLimit.ts). */
+  max_minutes: positive().optional(),
 });
 
 export const ENGINE_NAMES = ['torch', 'tfjs'] as const;
