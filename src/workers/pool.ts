@@ -37,6 +37,8 @@ export interface PoolOptions extends PoolCallbacks {
   signal?: AbortSignal;
   /** After an abort, how long a running trial may take to come back before it is reported interrupted anyway. */
   abortGraceMs?: number;
+  /** Derives time limits for trainings without recipe.max_minutes; default new EpochClock(). */
+  epochClock?: EpochClock;
 }
 
 export interface PoolSummary {
@@ -92,7 +94,7 @@ export class Pool {
   private readonly runningTrials = new Map<AbortController, TrainRequest>();
   private readonly lost: string[] = [];
   private lastLossError = '';
-  private readonly clock = new EpochClock();
+  private readonly clock: EpochClock;
   /** Re-arms each running trial's time limit; called when any trial reports an epoch. */
   private readonly limitWatchers = new Set<() => void>();
   private results: TrainResult[] = [];
@@ -107,6 +109,7 @@ export class Pool {
     private readonly options: PoolOptions = {},
   ) {
     this.idle = [...slots];
+    this.clock = options.epochClock ?? new EpochClock();
     for (const s of slots) this.live.add(s);
     const signal = options.signal;
     if (signal) {

@@ -40,6 +40,12 @@ export function expectedSeconds(epochs: number, epochSeconds: readonly number[])
 export class EpochClock {
   private readonly seconds: number[] = [];
 
+  /** The derivation's constants are arguments only so that tests need not wait minutes. */
+  constructor(
+    private readonly multiple = DERIVED_MULTIPLE,
+    private readonly floorS = DERIVED_FLOOR_S,
+  ) {}
+
   observe(m: EpochMetrics): void {
     if (Number.isFinite(m.seconds) && m.seconds > 0) this.seconds.push(m.seconds);
   }
@@ -55,16 +61,17 @@ export class EpochClock {
     const basis = ownSeconds.length ? ownSeconds : this.seconds;
     const expected = expectedSeconds(recipe.epochs, basis);
     if (expected === null) return null;
-    const seconds = Math.max(DERIVED_FLOOR_S, DERIVED_MULTIPLE * expected);
+    const seconds = Math.max(this.floorS, this.multiple * expected);
     const from = ownSeconds.length ? 'its own epochs' : `${basis.length} epoch(s) of this run`;
     return {
       seconds,
-      source: `derived from observed epoch times: ${DERIVED_MULTIPLE} x expected ~${minutes(expected)} min (${from}), at least ${DERIVED_FLOOR_S / 60} min; set recipe.max_minutes to choose`,
+      source: `derived from observed epoch times: ${this.multiple} x expected ~${minutes(expected)} min (${from}), at least ${minutes(this.floorS)} min; set recipe.max_minutes to choose`,
     };
   }
 }
 
+/** Minutes as text: whole from 10 on, else two significant digits (tests use fractions of a minute). */
 export function minutes(seconds: number): string {
   const m = seconds / 60;
-  return m >= 10 ? String(Math.round(m)) : String(Math.round(m * 10) / 10);
+  return m >= 10 ? String(Math.round(m)) : String(Number(m.toPrecision(2)));
 }

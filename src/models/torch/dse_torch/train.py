@@ -107,14 +107,16 @@ class PeakMemory:
 
 
 def fault_for(request):
-    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID])."""
+    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID],
+    several separated by commas: the first that applies to the trial)."""
     kind = request.get("test_fault")
     if not kind:
-        spec = os.environ.get("DSE_TEST_FAULT", "")
-        if not spec:
-            return None
-        kind, _, only = spec.partition("@")
-        if only and only != request.get("trial_id"):
+        for spec in os.environ.get("DSE_TEST_FAULT", "").split(","):
+            spec_kind, _, only = spec.strip().partition("@")
+            if spec_kind and (not only or only == request.get("trial_id")):
+                kind = spec_kind
+                break
+        if not kind:
             return None
     if kind not in FAULT_KINDS:
         raise TrialError("unknown test fault {!r} (known: {})".format(kind, ", ".join(FAULT_KINDS)))
