@@ -44,8 +44,8 @@ describe('out-of-memory detection', () => {
     const events = join(ROOT, 'memory.events');
     for (const bump of [true, false]) {
       writeFileSync(events, 'oom 0\noom_kill 4\n');
-      const child = spawn(process.execPath, ['-e', 'const keep = Buffer.alloc(32 << 20, 1); setInterval(() => keep[0]++, 50)']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const child = spawn(process.execPath, ['-e', 'const keep = Buffer.alloc(32 << 20, 1); console.log("ready"); setInterval(() => keep[0]++, 50)']);
+      await new Promise((resolve) => child.stdout.once('data', resolve)); // its 32 MiB are resident
       const watch = new MemoryWatch(child.pid, { DSE_OOM_EVENTS_FILE: events });
       if (bump) writeFileSync(events, 'oom 1\noom_kill 5\n');
       const closed = new Promise((resolve) => child.on('close', resolve));
