@@ -77,6 +77,7 @@ test('a wrong type or out-of-range value says what was expected and what the fil
   assert.equal(errorOf(VALID.replace('name: fashion-mnist', 'name: mnist')), 'exp.yaml:9:9: dataset.name: expected one of synthetic, fashion-mnist, cifar10, got mnist');
   assert.equal(errorOf(VALID.replace('  train_size: 200', '  train_size: 200\n  channels: 2')), 'exp.yaml:11:13: dataset.channels: expected 1 or 3 for fashion-mnist, got 2');
   assert.match(errorOf(`${VALID}max_retries: -1\n`), /^exp\.yaml:15:14: max_retries: expected a non-negative integer, got -1$/);
+  assert.equal(errorOf(VALID.replace('epochs: 2', 'epochs: 2\n  max_minutes: 0')), 'exp.yaml:13:16: recipe.max_minutes: expected a positive number, got 0');
 });
 
 test('a missing required key is reported at its parent', () => {
@@ -99,7 +100,8 @@ test('a file that is not a mapping, or missing, is a one-line error', () => {
 
 test('the config hash ignores run settings and the changes are named', () => {
   const a = experimentConfig(parseExperiment(VALID, 'a.yaml'));
-  const runOnly = experimentConfig(parseExperiment(VALID.replace('cpu_workers: 2', 'cpu_workers: 1') + 'max_retries: 5\ndescription: hi\n', 'b.yaml'));
+  const runOnly = experimentConfig(parseExperiment(VALID.replace('cpu_workers: 2', 'cpu_workers: 1').replace('epochs: 2', 'epochs: 2\n  max_minutes: 30') + 'max_retries: 5\ndescription: hi\n', 'b.yaml'));
+  assert.equal(runOnly.recipe.max_minutes, 30);
   assert.equal(configHash(a), configHash(runOnly));
   const b = experimentConfig(parseExperiment(VALID.replace('epochs: 2', 'epochs: 5').replace('n: 4', 'n: 6'), 'c.yaml'));
   assert.notEqual(configHash(a), configHash(b));

@@ -8,10 +8,17 @@ import { createHash } from 'node:crypto';
 import type { ExperimentConfig } from './schema.js';
 
 const RUN_SETTINGS = ['description', 'resources', 'max_retries', 'db', 'sampler'] as const;
+/** Recipe keys that bound how a training is run, not what it computes. */
+const RECIPE_RUN_SETTINGS = ['max_minutes'] as const;
 
 export function configIdentity(config: ExperimentConfig | Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   for (const key of RUN_SETTINGS) delete out[key];
+  if (out.recipe && typeof out.recipe === 'object') {
+    const recipe: Record<string, unknown> = { ...(out.recipe as Record<string, unknown>) };
+    for (const key of RECIPE_RUN_SETTINGS) delete recipe[key];
+    out.recipe = recipe;
+  }
   return out;
 }
 

@@ -77,6 +77,8 @@ export const RecipeSectionSchema = z.strictObject({
   augment_flip: boolean().default(d.augment_flip),
   /** Seed of every trial's initialization and data order; defaults to the experiment's seed. */
   seed: boundedInt(0, SWEEP_LIMITS.seed).optional(),
+  /** Time limit of one training, minutes; unset: derived from observed epoch times (src/workers/timeLimit.ts). */
+  max_minutes: positive().max(RECIPE_LIMITS.max_minutes, { error: `expected at most ${RECIPE_LIMITS.max_minutes} minutes (24 days)` }).optional(),
 });
 
 export const ENGINE_NAMES = ['torch', 'tfjs'] as const;

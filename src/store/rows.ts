@@ -3,7 +3,7 @@
  * the records read back.
  */
 import { type ModelSpec, type ParamValue, STRUCTURAL_BLOCK_PARAMS, analyzed, blockCount, stageSummaries, upgradeSpec } from '../space/index.js';
-import type { EpochMetrics } from '../workers/engine.js';
+import type { EpochMetrics, FailureKind } from '../workers/engine.js';
 import type { NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from './types.js';
 
 export interface TrialColumns {
@@ -122,6 +122,8 @@ export interface TrialRow extends TrialColumns {
   best_test_err: number | null;
   params_built: number | null;
   peak_mem_bytes: number | null;
+  failure_kind: FailureKind | null;
+  accum_steps: number;
   fit_w0: number | null;
   fit_wa: number | null;
   fit_wm: number | null;
@@ -157,6 +159,8 @@ export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Recor
     device: row.device,
     params_built: row.params_built,
     peak_mem_bytes: row.peak_mem_bytes,
+    failure_kind: row.failure_kind,
+    accum_steps: row.accum_steps,
   };
 }
 

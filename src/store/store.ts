@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../util/errors.js';
-import type { EpochMetrics, TrainResult } from '../workers/engine.js';
+import { type EpochMetrics, type TrainResult, failureKind } from '../workers/engine.js';
 import { loadMigrations, migrate, schemaVersion } from './migrate.js';
 import { upgradeSpec } from '../space/index.js';
 import { type EpochRow, type SweepRow, type TrialRow, type ValueRow, decodeValues, epochMetrics, sweepRecord, trialColumns, trialRecord, trialValues } from './rows.js';
@@ -29,6 +29,7 @@ import type {
   NewTrial,
   QueuedTrial,
   RunnerInfo,
+  RunningTrial,
   SweepRecord,
   SweepState,
   SweepSummary,
@@ -256,21 +257,29 @@ export class Store {
       .immediate();
   }
 
-  /** Trials still to train: pending, interrupted, or failed fewer than max_retries + 1 times; by index. */
-  queuedTrials(sweepName: string, opts: { maxRetries: number; n?: number }): QueuedTrial[] {
+  /**
+   * Trials still to train: pending, interrupted, or failed fewer than max_retries + 1 times; by index.
+   * An out-of-memory failure is retried with twice the gradient accumulation, once: one that ran out of
+   * memory with accumulation already is not queued again, nor any when `accumulation` is false (the
+   * engine cannot accumulate, so a retry would be identical).
+   */
+  queuedTrials(sweepName: string, opts: { maxRetries: number; n?: number; accumulation?: boolean }): QueuedTrial[] {
     const id = this.requireSweep(sweepName).id;
+    const maxOomAccum = opts.accumulation === false ? 0 : 1;
     const rows = this.db
       .prepare(
-        `SELECT id, idx, spec, sample, flops, attempts, failures FROM trials
-         WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND failures <= ?))
+        `SELECT id, idx, spec, sample, flops, attempts, failures,
+                CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum FROM trials
+         WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted')
+           OR (status = 'failed' AND failures <= ? AND NOT (failure_kind IS 'oom' AND accum_steps > ?)))
          ORDER BY idx`,
       )
-      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number }[];
-    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures }));
+      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number }[];
+    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum }));
   }
 
   /** Records that a training of the trial started; returns its attempt number (1-based). */
-  trialStarted(trialId: number, worker: string, pid = process.pid): number {
+  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1): number {
     this.writable();
     return this.db
       .transaction(() => {
@@ -282,15 +291,15 @@ export class Store {
         this.db
           .prepare(
             `UPDATE trials SET status = 'running', attempts = ?, worker = ?, device = NULL, started = ?, finished = NULL, seconds = NULL,
-               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL WHERE id = ?`,
+               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ? WHERE id = ?`,
           )
-          .run(attempt, worker, now, trialId);
+          .run(attempt, worker, now, accumSteps, trialId);
         this.db.prepare('DELETE FROM epochs WHERE trial_id = ?').run(trialId);
         // a training that never reported (its worker was lost and the pool requeued the trial)
         this.db
           .prepare("UPDATE trainings SET status = 'lost', finished = ?, error = 'its worker was lost before it finished' WHERE trial_id = ? AND finished IS NULL")
           .run(now, trialId);
-        this.db.prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started) VALUES (?, ?, ?, ?, ?)').run(trialId, attempt, worker, pid, now);
+        this.db.prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started, accum_steps) VALUES (?, ?, ?, ?, ?, ?)').run(trialId, attempt, worker, pid, now, accumSteps);
         return attempt;
       })
       .immediate();
@@ -327,7 +336,7 @@ export class Store {
           .prepare(
             `UPDATE trials SET status = @status, failures = failures + @failed, last_error = @error, worker = @worker, device = @device,
                finished = @now, seconds = @seconds, final_test_err = @final, best_test_err = @best, params_built = @params_built,
-               peak_mem_bytes = @peak_mem WHERE id = @id`,
+               peak_mem_bytes = @peak_mem, failure_kind = @kind WHERE id = @id`,
           )
           .run({
             id: trialId,
@@ -342,10 +351,11 @@ export class Store {
             best: done ? result.best_test_err : null,
             params_built: result.params_built,
             peak_mem: result.peak_mem_bytes,
+            kind: failureKind(result),
           });
         this.db
-          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ? WHERE trial_id = ? AND attempt = ?')
-          .run(now, result.status, result.error, trialId, row.attempts);
+          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ? WHERE trial_id = ? AND attempt = ?')
+          .run(now, result.status, result.error, failureKind(result), trialId, row.attempts);
       })
       .immediate();
   }
@@ -404,7 +414,10 @@ export class Store {
     const stats = this.db
       .prepare(`SELECT MIN(final_test_err) AS best, AVG(seconds) AS mean_seconds FROM trials WHERE sweep_id = ? AND status = 'done'`)
       .get(record.id) as { best: number | null; mean_seconds: number | null };
-    return { sweep: record, counts: this.counts(sweep), best_error: stats.best, mean_seconds: stats.mean_seconds, runner: this.getRunner(sweep) };
+    const running = this.db
+      .prepare(`SELECT idx AS "index", started, worker FROM trials WHERE sweep_id = ? AND status = 'running' ORDER BY started, idx`)
+      .all(record.id) as RunningTrial[];
+    return { sweep: record, counts: this.counts(sweep), best_error: stats.best, mean_seconds: stats.mean_seconds, runner: this.getRunner(sweep), running };
   }
 
   /** Stores `dse fit` results: the fitted width rule of each trial. */

@@ -3,7 +3,7 @@
  * db/migrations/*.sql and is documented in the README.
  */
 import type { Complexity, ModelSpec, ParamValue } from '../space/index.js';
-import type { EpochMetrics } from '../workers/engine.js';
+import type { EpochMetrics, FailureKind } from '../workers/engine.js';
 
 export type TrialState = 'pending' | 'running' | 'done' | 'failed' | 'interrupted';
 export type SweepState = 'created' | 'running' | 'done' | 'interrupted' | 'failed';
@@ -58,6 +58,10 @@ export interface TrialRecord {
   device?: string | null;
   params_built?: number | null;
   peak_mem_bytes?: number | null;
+  /** Why the last training failed (oom, timeout, error); null unless failed. */
+  failure_kind?: FailureKind | null;
+  /** Gradient accumulation of the last training started. */
+  accum_steps?: number;
 }
 
 /** A sampled model as the store takes it at sweep creation. */
@@ -96,6 +100,15 @@ export interface SweepSummary {
   mean_seconds: number | null;
   /** The process running it, if one has claimed it. */
   runner: RunnerInfo | null;
+  /** Trials in training now (as the store last heard), longest-running first. */
+  running?: RunningTrial[];
+}
+
+export interface RunningTrial {
+  index: number;
+  /** ISO-8601 start of its current training. */
+  started: string;
+  worker: string | null;
 }
 
 export interface RunnerInfo {
@@ -114,4 +127,6 @@ export interface QueuedTrial {
   flops: number;
   attempts: number;
   failures: number;
+  /** Gradient accumulation its next training uses (2 after an out-of-memory failure). */
+  accum_steps: number;
 }

@@ -24,6 +24,8 @@ export const CORE_COLUMNS: Record<string, { sql: string; doc: string }> = {
   ds: { sql: 't.ds', doc: 'per-stage depths, JSON list' },
   attempts: { sql: 't.attempts', doc: 'trainings started' },
   last_error: { sql: 't.last_error', doc: 'error of the last failed or interrupted training' },
+  failure_kind: { sql: 't.failure_kind', doc: 'why the last training failed: oom | timeout | error (NULL unless failed)' },
+  accum_steps: { sql: 't.accum_steps', doc: 'gradient accumulation of the last training (2: the retry after running out of memory)' },
   worker: { sql: 't.worker', doc: 'slot of the last training, e.g. torch:cpu#0' },
   device: { sql: 't.device', doc: 'device of the last training' },
   started: { sql: 't.started', doc: 'start of the last training (ISO-8601 UTC)' },

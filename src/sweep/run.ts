@@ -12,7 +12,7 @@ import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, s
 import type { Store } from '../store/index.js';
 import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
-import type { DatasetRef, EngineSlot, Recipe, TrainRequest, TrainResult } from '../workers/engine.js';
+import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, failureKind } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
 import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
 import { openSweep } from './open.js';
@@ -48,9 +48,17 @@ export interface SweepOutcome {
   counts: TrialCounts;
   /** Trainings that ended during this run, by status. */
   trained: { done: number; failed: number; interrupted: number };
+  /** Trials that failed for good during this run (no retry left), in the order they failed. */
+  failures: TrialFailure[];
   aborted: boolean;
   /** Why the sweep could not go on (no worker left, a store error), if so. */
   error: string | null;
+}
+
+export interface TrialFailure {
+  index: number;
+  kind: FailureKind;
+  error: string;
 }
 
 export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
@@ -75,20 +83,21 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const requeued = store.requeueStale(exp.name);
-    const queue = store.queuedTrials(exp.name, { maxRetries: exp.max_retries, n: exp.n });
+    const queue = store.queuedTrials(exp.name, queueOptions(exp));
     const summary = store.summary(exp.name);
     opts.reporter?.begin?.({
       sweep: exp.name, dbPath: opts.dbPath, created, added, requeued, queued: queue.length,
       counts: summary.counts, best: summary.best_error, parallel,
     });
     const trained = { done: 0, failed: 0, interrupted: 0 };
+    const failures: TrialFailure[] = [];
     let aborted = false;
     let error: string | null = null;
     if (queue.length > 0 && !opts.signal?.aborted) {
       // Every resolution the queue needs is prepared before the sweep counts as running or a slot starts.
       for (const trial of queue) dataset.at(trial.spec.input.resolution);
       store.setSweepStatus(exp.name, 'running');
-      const outcome = await trainQueue(store, exp, resources, dataset, queue, opts, trained);
+      const outcome = await trainQueue(store, exp, resources, dataset, queue, opts, trained, failures);
       aborted = outcome.aborted;
       error = outcome.error;
     } else if (opts.signal?.aborted) {
@@ -97,7 +106,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     const counts = store.counts(exp.name);
     const status = sweepStatus(counts, exp, aborted, error, store);
     store.setSweepStatus(exp.name, status);
-    return { sweep: exp.name, dbPath: opts.dbPath, status, counts, trained, aborted, error };
+    return { sweep: exp.name, dbPath: opts.dbPath, status, counts, trained, failures, aborted, error };
   } finally {
     clearInterval(heartbeat);
     try {
@@ -111,8 +120,16 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
 function sweepStatus(counts: TrialCounts, exp: Experiment, aborted: boolean, error: string | null, store: Store): SweepState {
   if (aborted) return 'interrupted';
   if (error) return 'failed';
-  const left = store.queuedTrials(exp.name, { maxRetries: exp.max_retries, n: exp.n }).length;
+  const left = store.queuedTrials(exp.name, queueOptions(exp)).length;
   return left === 0 && counts.running === 0 ? 'done' : 'interrupted';
+}
+
+function canAccumulate(exp: Experiment): boolean {
+  return ACCUMULATING_ENGINES.includes(exp.engine);
+}
+
+function queueOptions(exp: Experiment): { maxRetries: number; n: number; accumulation: boolean } {
+  return { maxRetries: exp.max_retries, n: exp.n, accumulation: canAccumulate(exp) };
 }
 
 interface QueueOutcome {
@@ -128,6 +145,7 @@ async function trainQueue(
   queue: QueuedTrial[],
   opts: SweepRunOptions,
   trained: SweepOutcome['trained'],
+  failures: TrialFailure[],
 ): Promise<QueueOutcome> {
   if (opts.signal?.aborted) return { aborted: true, error: null };
   const slots = await (opts.createSlots ?? createSlots)(resources);
@@ -143,7 +161,7 @@ async function trainQueue(
     onStart: (req, slotName) =>
       guard(() => {
         const trial = byRequest.get(req.trial_id)!;
-        store.trialStarted(trial.id, slotName);
+        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1);
         started.add(req.trial_id);
         opts.reporter?.started?.(trial, slotName);
       }),
@@ -159,9 +177,18 @@ async function trainQueue(
         store.trialFinished(trial.id, result);
         trained[result.status]++;
         if (result.status === 'failed') trial.failures++;
-        const retry = result.status === 'failed' && trial.failures <= exp.max_retries && !pool.aborted && fatal === null;
+        const kind = failureKind(result);
+        const accum = req.accum_steps ?? 1;
+        // An out-of-memory training is retried once with twice the accumulation (the same effective
+        // batch in half the activation memory); an identical retry would only run out again.
+        const oomFinal = kind === 'oom' && (accum > 1 || !canAccumulate(exp));
+        const retry = result.status === 'failed' && !oomFinal && trial.failures <= exp.max_retries && !pool.aborted && fatal === null;
         opts.reporter?.finished?.(trial, result, !retry);
-        if (retry) pool.push(req);
+        if (kind && !retry) failures.push({ index: trial.index, kind, error: result.error ?? 'failed without an error message' });
+        if (retry && kind === 'oom') {
+          opts.reporter?.note?.(`trial ${trial.index} ran out of memory; retrying with ${accum * 2} micro-batches of ${Math.ceil(recipe.batch_size / (accum * 2))} per step (same effective batch ${recipe.batch_size})`);
+          pool.push({ ...req, accum_steps: accum * 2 });
+        } else if (retry) pool.push(req);
       }),
     onSlotLost: (slotName, err) => opts.reporter?.note?.(`worker ${slotName} stopped: ${err}; going on with the others`),
   });
@@ -181,6 +208,7 @@ async function trainQueue(
 
   for (const trial of queue) {
     const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe, device };
+    if (trial.accum_steps > 1) req.accum_steps = trial.accum_steps;
     byRequest.set(req.trial_id, trial);
     pool.push(req);
   }

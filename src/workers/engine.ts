@@ -29,6 +29,11 @@ export interface Recipe {
   augment_pad: number;
   augment_flip: boolean;
   seed: number;
+  /**
+   * Wall-clock limit of one training, minutes; unset: derived from the epoch times the sweep has seen
+   * (src/workers/timeLimit.ts). A training over its limit fails "timed out" and its engine is stopped.
+   */
+  max_minutes?: number;
 }
 
 export const DEFAULT_RECIPE: Recipe = {
@@ -49,9 +54,10 @@ export const DEFAULT_RECIPE: Recipe = {
 
 /**
  * Upper bounds of a recipe's counts, checked before anything is allocated: a batch of 65,536 images
- * is beyond any GPU's memory for the networks dse trains, and 10,000 epochs beyond any sweep.
+ * is beyond any GPU's memory for the networks dse trains, and 10,000 epochs beyond any sweep. A
+ * time limit must fit a timer (2^31 ms, 24.8 days).
  */
-export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536 } as const;
+export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536, max_minutes: 34_560 } as const;
 
 /** Learning rate at a (fractional) epoch: linear warmup, then half-period cosine (pycls lr_fun_cos). */
 export function learningRate(recipe: Recipe, epoch: number): number {
@@ -71,7 +77,24 @@ export interface TrainRequest {
   recipe: Recipe;
   /** 'cpu', 'cuda' (the slot's CUDA_VISIBLE_DEVICES picks the GPU) or 'auto'. */
   device: string;
+  /**
+   * Gradient accumulation: each optimizer step sums the gradients of this many micro-batches of
+   * batch_size / accum_steps images (the same effective batch in less memory). Default 1. Only engines
+   * in ACCUMULATING_ENGINES honour it.
+   */
+  accum_steps?: number;
 }
+
+/** Engines that implement TrainRequest.accum_steps (the out-of-memory retry needs it). */
+export const ACCUMULATING_ENGINES: readonly EngineName[] = ['torch'];
+
+/**
+ * Why a training failed: 'oom' (the kernel OOM killer, CUDA or the host allocator ran out of memory;
+ * its error starts with OOM_ERROR_PREFIX), 'timeout' (over its time limit) or 'error' (anything else).
+ */
+export type FailureKind = 'oom' | 'timeout' | 'error';
+export const FAILURE_KINDS: readonly FailureKind[] = ['oom', 'timeout', 'error'];
+export const OOM_ERROR_PREFIX = 'out of memory:';
 
 export interface EpochMetrics {
   epoch: number;
@@ -99,6 +122,23 @@ export interface TrainResult {
   /** Slot that ran it, e.g. "torch:cuda0#1" or "tfjs:wasm#0". */
   worker: string;
   device: string;
+  /** Set on a failed result (the pool fills it in where the engine did not). */
+  failure_kind?: FailureKind | null;
+  /** The gradient accumulation it trained with (TrainRequest.accum_steps; 1 when absent). */
+  accum_steps?: number;
+}
+
+/** A failed result's kind: the engine's, else what its error says. */
+export function failureKind(result: Pick<TrainResult, 'status' | 'error' | 'failure_kind'>): FailureKind | null {
+  if (result.status !== 'failed') return null;
+  if (result.failure_kind) return result.failure_kind;
+  return result.error?.startsWith(OOM_ERROR_PREFIX) ? 'oom' : 'error';
+}
+
+/** Bytes as "1.23 GiB" / "456.0 MiB", for error texts. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** The last and the lowest test error of the epochs a training finished; null before its first epoch. */

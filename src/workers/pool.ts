@@ -10,12 +10,18 @@
  *   carrying the error text; the slot respawns its process and the pool goes on. A slot whose
  *   replacement cannot start (EngineUnavailableError) is dropped and its trial goes back to the
  *   queue for the others; with no slot left, the remaining trials fail with a clear error.
+ * - A trial over its time limit (recipe.max_minutes, else derived from observed epoch times:
+ *   timeLimit.ts) is aborted like any other, and comes back failed "timed out"; its engine is stopped
+ *   (torch: the process is killed and respawned for the next trial).
+ * - Every failed result carries its failure_kind (oom, timeout, error) and every result the
+ *   accum_steps it trained with.
  * - abort() (or the signal option, or SIGINT via abortOnSignals) stops cleanly: running trials come
  *   back "interrupted" for a later resume and queued ones are not started.
  * - A callback that throws (say, the store cannot write) aborts the pool the same way, and run()
  *   then rejects with that error once the running trials are back.
  */
-import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from './engine.js';
+import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, failureKind, testErrors } from './engine.js';
+import { EpochClock, minutes } from './timeLimit.js';
 
 export interface PoolCallbacks {
   onStart?: (req: TrainRequest, slotName: string) => void;
@@ -31,6 +37,8 @@ export interface PoolOptions extends PoolCallbacks {
   signal?: AbortSignal;
   /** After an abort, how long a running trial may take to come back before it is reported interrupted anyway. */
   abortGraceMs?: number;
+  /** Derives time limits for trainings without recipe.max_minutes; default new EpochClock(). */
+  epochClock?: EpochClock;
 }
 
 export interface PoolSummary {
@@ -46,6 +54,8 @@ export interface PoolSummary {
 }
 
 const DEFAULT_ABORT_GRACE_MS = 20_000;
+/** setTimeout's longest delay; longer limits re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A slot whose engine process or thread can die and be brought back: start() (re)starts it when it
@@ -84,6 +94,9 @@ export class Pool {
   private readonly runningTrials = new Map<AbortController, TrainRequest>();
   private readonly lost: string[] = [];
   private lastLossError = '';
+  private readonly clock: EpochClock;
+  /** Re-arms each running trial's time limit; called when any trial reports an epoch. */
+  private readonly limitWatchers = new Set<() => void>();
   private results: TrainResult[] = [];
   private abortedFlag = false;
   private finish: (() => void) | null = null;
@@ -96,6 +109,7 @@ export class Pool {
     private readonly options: PoolOptions = {},
   ) {
     this.idle = [...slots];
+    this.clock = options.epochClock ?? new EpochClock();
     for (const s of slots) this.live.add(s);
     const signal = options.signal;
     if (signal) {
@@ -234,6 +248,8 @@ export class Pool {
     let nanEpoch: EpochMetrics | undefined;
     const onEpoch = (m: EpochMetrics) => {
       seen.push(m);
+      this.clock.observe(m);
+      for (const rearm of this.limitWatchers) rearm();
       if (!Number.isFinite(m.train_loss) && !nanEpoch) {
         nanEpoch = m;
         ctl.abort(new Error('non-finite loss'));
@@ -253,6 +269,26 @@ export class Pool {
       else ctl.signal.addEventListener('abort', arm, { once: true });
     });
     const elapsed = () => (Date.now() - started) / 1000;
+    let timedOut: string | null = null;
+    let limitTimer: NodeJS.Timeout | undefined;
+    const armLimit = () => {
+      clearTimeout(limitTimer);
+      if (ctl.signal.aborted) return;
+      const limit = this.clock.limitFor(req.recipe, seen);
+      if (!limit) return;
+      const deadline = started + limit.seconds * 1000;
+      const fire = () => {
+        if (Date.now() < deadline) {
+          limitTimer = setTimeout(fire, Math.min(MAX_TIMER_MS, deadline - Date.now()));
+          return;
+        }
+        timedOut = `timed out after ${minutes(limit.seconds)} min (${limit.source})`;
+        ctl.abort(new Error('timed out'));
+      };
+      limitTimer = setTimeout(fire, Math.max(0, Math.min(MAX_TIMER_MS, deadline - Date.now())));
+    };
+    this.limitWatchers.add(armLimit);
+    armLimit();
     let result: TrainResult;
     try {
       const raced = await Promise.race([slot.train(req, onEpoch, ctl.signal), graceOver]);
@@ -268,6 +304,11 @@ export class Pool {
       result = syntheticResult(req, slot.name, 'failed', errorText(e), elapsed(), seen);
     } finally {
       clearTimeout(graceTimer);
+      clearTimeout(limitTimer);
+      this.limitWatchers.delete(armLimit);
+    }
+    if (timedOut !== null && !this.abortedFlag && result.status !== 'done') {
+      result = { ...result, status: 'failed', final_test_err: null, best_test_err: null, error: timedOut, failure_kind: 'timeout' };
     }
 
     const badEpoch = nanEpoch ?? nonFiniteEpoch(result.epochs);
@@ -277,7 +318,7 @@ export class Pool {
     if (this.abortedFlag && result.status === 'failed' && !badEpoch) {
       result = { ...result, status: 'interrupted', error: result.error ? `interrupted (${result.error})` : 'interrupted' };
     }
-    return { result };
+    return { result: { ...result, failure_kind: failureKind(result), accum_steps: result.accum_steps ?? req.accum_steps ?? 1 } };
   }
 
   private async deliver(result: TrainResult, req: TrainRequest): Promise<void> {

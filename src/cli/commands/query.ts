@@ -159,7 +159,22 @@ function statusText(s: SweepSummary): string {
     head,
     `  trials ${c.total}: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.interrupted} interrupted`,
     `  best error ${formatError(s.best_error)}; ${s.mean_seconds === null ? 'no trial finished yet' : `${s.mean_seconds.toFixed(1)} s per trial`}; ${eta}`,
+    ...(state === 'running' ? overdueLines(s) : []),
   ].join('\n');
+}
+
+/** A running trial is overdue once it has run this many times the sweep's mean time per trial. */
+const OVERDUE_FACTOR = 2;
+
+/** "  overdue: trial 12 running 14m00s, expected ~2m00s (torch:cuda0#1)" per running trial past its expected time. */
+export function overdueLines(s: Pick<SweepSummary, 'running' | 'mean_seconds'>, now = Date.now()): string[] {
+  if (s.mean_seconds === null || !s.running) return [];
+  const expected = s.mean_seconds;
+  return s.running.flatMap((t) => {
+    const ran = (now - Date.parse(t.started)) / 1000;
+    if (!(ran > OVERDUE_FACTOR * expected)) return [];
+    return [`  overdue: trial ${t.index} running ${formatDuration(ran)}, expected ~${formatDuration(expected)}${t.worker ? ` (${t.worker})` : ''}`];
+  });
 }
 
 // ------------------------------------------------------------------ output formats

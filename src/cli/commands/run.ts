@@ -1,14 +1,16 @@
 /**
  * `dse run <experiment.yaml>`: creates the sweep or continues it, trains what is left, and keeps
  * every result in the sweep's SQLite file. Ctrl-C once stops cleanly (running trainings are stored
- * interrupted, exit 130); twice exits at once.
+ * interrupted, exit 130); twice exits at once. A run in which trials failed for good (no retry left)
+ * exits 3, after a summary of the failures by kind (out of memory, timed out, error).
  */
 import type { Command } from 'commander';
 import { type Experiment, loadExperiment } from '../../experiment/load.js';
 import { ENGINE_NAMES, SWEEP_LIMITS } from '../../experiment/schema.js';
 import { RESOURCE_LIMITS } from '../../workers/slots.js';
 import { defaultDbPath } from '../../store/locate.js';
-import { type SweepOutcome, type SweepReporter, runSweep } from '../../sweep/run.js';
+import { type SweepOutcome, type SweepReporter, type TrialFailure, runSweep } from '../../sweep/run.js';
+import { FAILURE_KINDS, type FailureKind } from '../../workers/engine.js';
 import { UserError } from '../../util/errors.js';
 import { Progress, formatError } from '../progress.js';
 
@@ -63,9 +65,10 @@ export function registerRun(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      if (!flags.quiet) process.stdout.write(`${summaryLine(outcome)}\n`);
+      if (!flags.quiet) process.stdout.write(`${summaryLine(outcome)}\n${failureSummary(outcome.failures)}`);
       if (outcome.error) throw new UserError(`sweep ${outcome.sweep} stopped: ${outcome.error}`);
       if (outcome.aborted) process.exit(130);
+      if (outcome.failures.length) process.exitCode = EXIT_TRIALS_FAILED;
     });
 }
 
@@ -91,6 +94,24 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
   const v = Number(text);
   if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) throw new UserError(`${flag}: expected an integer in [${min}, ${max}], got "${text}"`);
   return v;
+}
+
+/** Exit status of a run in which trials failed for good (2 is bad input, 1 an internal error, 130 Ctrl-C). */
+export const EXIT_TRIALS_FAILED = 3;
+
+const KIND_LABEL: Record<FailureKind, string> = { oom: 'out of memory', timeout: 'timed out', error: 'error' };
+
+/** "failed for good this run: 1 out of memory, 1 timed out, 0 error" and a line per trial; '' without failures. */
+export function failureSummary(failures: readonly TrialFailure[]): string {
+  if (!failures.length) return '';
+  const counts = FAILURE_KINDS.map((k) => `${failures.filter((f) => f.kind === k).length} ${KIND_LABEL[k]}`);
+  const lines = failures.map((f) => `  trial ${f.index} (${KIND_LABEL[f.kind]}): ${firstLine(f.error)}`);
+  return `failed for good this run: ${counts.join(', ')}\n${lines.join('\n')}\n`;
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 function summaryLine(o: SweepOutcome): string {

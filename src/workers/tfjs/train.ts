@@ -15,7 +15,7 @@ import { rngFor, shuffle } from '../../models/data/rng.js';
 import { crossEntropy } from '../../models/tfjs/loss.js';
 import { BuildMismatchError, buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
 import { type ModelSpec, SpecError, outputClasses } from '../../space/index.js';
-import { type EpochMetrics, learningRate, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { type EpochMetrics, learningRate, OOM_ERROR_PREFIX, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { fillAugmentedBatch, loadTrainingData, sliceBatch, type TrainingData, TrialDataError } from './data.js';
 import { type FaultKind, faultFor, fireFault } from './faults.js';
 import { Sgd } from './optimizer.js';
@@ -37,7 +37,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
   const epochs: EpochMetrics[] = [];
   const result: TrainResult = {
     trial_id: req.trial_id, status: 'failed', epochs, final_test_err: null, best_test_err: null,
-    params_built: null, peak_mem_bytes: null, seconds: 0, error: null, worker: ctx.worker, device: ctx.device,
+    params_built: null, peak_mem_bytes: null, seconds: 0, error: null, worker: ctx.worker, device: ctx.device, accum_steps: 1,
   };
   let model: TfjsModel | null = null;
   let sgd: Sgd | null = null;
@@ -57,7 +57,10 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
     result.peak_mem_bytes = run.peakBytes;
     result.status = 'done';
   } catch (e) {
-    if (e instanceof SpecError) result.error = `spec: ${e.message}`;
+    if (isOutOfMemory(e)) {
+      result.error = `${OOM_ERROR_PREFIX} ${(e as Error).message.split('\n')[0]}`;
+      result.failure_kind = 'oom';
+    } else if (e instanceof SpecError) result.error = `spec: ${e.message}`;
     else result.error = e instanceof TrialError || e instanceof TrialDataError || e instanceof BuildMismatchError ? e.message : errorWithStack(e);
   } finally {
     sgd?.dispose();
@@ -66,6 +69,11 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
   Object.assign(result, testErrors(epochs));
   result.seconds = (performance.now() - started) / 1000;
   return result;
+}
+
+/** A failed allocation: V8 ("Array buffer allocation failed") or wasm memory growth. */
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof RangeError && /allocation failed|out of memory|memory size exceeded|Memory\.grow/i.test(e.message);
 }
 
 function loadData(req: TrainRequest): TrainingData {

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { type Complexity, type LoweredNetwork, type ModelSpec, SpecError, lowerSpec } from '../../space/index.js';
 import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { MemoryWatch } from '../memoryWatch.js';
 import { findTorchPython } from './python.js';
 import { type EncodedTensor, type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
 
@@ -110,7 +111,7 @@ export class TorchSlot implements EngineSlot {
   private async runTrial(req: TrainRequest, given: LoweredNetwork | null, onEpoch: (m: EpochMetrics) => void, signal: AbortSignal): Promise<TrainResult> {
     const startedAt = Date.now();
     const epochs: EpochMetrics[] = [];
-    const outcome = (status: TrainResult['status'], error: string | null): TrainResult => ({
+    const outcome = (status: TrainResult['status'], error: string | null, extra: Partial<TrainResult> = {}): TrainResult => ({
       trial_id: req.trial_id,
       status,
       epochs,
@@ -121,6 +122,8 @@ export class TorchSlot implements EngineSlot {
       error,
       worker: this.name,
       device: req.device,
+      accum_steps: req.accum_steps ?? 1,
+      ...extra,
     });
     if (signal.aborted) return outcome('interrupted', null);
     let network: LoweredNetwork;
@@ -142,6 +145,7 @@ export class TorchSlot implements EngineSlot {
       return outcome('failed', `torch trainer failed to start: ${(e as Error).message}`);
     }
     proc.stderr.clear();
+    const memory = new MemoryWatch(proc.pid, this.processEnv());
 
     return new Promise<TrainResult>((resolve, reject) => {
       let callbackError: unknown = null;
@@ -149,6 +153,7 @@ export class TorchSlot implements EngineSlot {
       const finish = (result: TrainResult) => {
         if (settled) return;
         settled = true;
+        memory.stop();
         signal.removeEventListener('abort', onAbort);
         proc.onMessage = () => {};
         proc.onExit = () => {};
@@ -178,7 +183,9 @@ export class TorchSlot implements EngineSlot {
         }
       };
       proc.onExit = (exit: ProcessExit) => {
-        finish(outcome('failed', `torch trainer process died during trial ${req.trial_id} (${describeExit(exit)})${proc.stderrSuffix()}`));
+        const oom = exit.signal === 'SIGKILL' && !proc.killedByDse ? memory.oomError(`the torch trainer of trial ${req.trial_id}`) : null;
+        if (oom) finish(outcome('failed', `${oom}${proc.stderrSuffix(5)}`, { failure_kind: 'oom', peak_mem_bytes: memory.peakRssBytes }));
+        else finish(outcome('failed', `torch trainer process died during trial ${req.trial_id} (${describeExit(exit)})${proc.stderrSuffix()}`));
       };
       if (proc.exit) proc.onExit(proc.exit); // it died while this trial was being set up
       proc.send({ cmd: 'train', request: { ...req, network } });

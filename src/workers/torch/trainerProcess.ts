@@ -131,6 +131,15 @@ export class TrainerProcess {
     this.ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether dse itself killed it (an abort), as opposed to a signal from elsewhere (the OOM killer). */
+  get killedByDse(): boolean {
+    return this.killed;
+  }
+
   /** Running and not being killed: usable for the next command. */
   get alive(): boolean {
     return this.exit === null && !this.killed;

@@ -17,7 +17,12 @@ from . import counter, network
 from .data import DATASETS, Augmenter, TrialError
 from .stdio import log
 
-FAULT_KINDS = ("nan", "raise", "crash", "exit", "hang")
+# oom and oomkill fire only at the full batch (accum_steps 1), so the retry with accumulation passes;
+# oom-always fires at any accumulation. oomkill first raises the counter in $DSE_OOM_EVENTS_FILE, as
+# the kernel OOM killer raises memory.events' oom_kill before its SIGKILL.
+FAULT_KINDS = ("nan", "raise", "crash", "exit", "hang", "oom", "oomkill", "oom-always")
+FULL_BATCH_FAULTS = ("oom", "oomkill")
+OOM_ERROR_PREFIX = "out of memory:"  # OOM_ERROR_PREFIX of src/workers/engine.ts
 
 
 class BuildMismatch(TrialError):
@@ -102,14 +107,16 @@ class PeakMemory:
 
 
 def fault_for(request):
-    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID])."""
+    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID],
+    several separated by commas: the first that applies to the trial)."""
     kind = request.get("test_fault")
     if not kind:
-        spec = os.environ.get("DSE_TEST_FAULT", "")
-        if not spec:
-            return None
-        kind, _, only = spec.partition("@")
-        if only and only != request.get("trial_id"):
+        for spec in os.environ.get("DSE_TEST_FAULT", "").split(","):
+            spec_kind, _, only = spec.strip().partition("@")
+            if spec_kind and (not only or only == request.get("trial_id")):
+                kind = spec_kind
+                break
+        if not kind:
             return None
     if kind not in FAULT_KINDS:
         raise TrialError("unknown test fault {!r} (known: {})".format(kind, ", ".join(FAULT_KINDS)))
@@ -119,6 +126,16 @@ def fault_for(request):
 def fire_fault(kind, loss):
     """Fires an injected fault at a training step; returns the step's loss (NaN for "nan")."""
     log("injecting test fault: {}".format(kind))
+    if kind in ("oom", "oom-always"):
+        raise getattr(torch.cuda, "OutOfMemoryError", RuntimeError)("CUDA out of memory. Tried to allocate 2.00 GiB (injected test fault DSE_TEST_FAULT={})".format(kind))
+    if kind == "oomkill":
+        path = os.environ.get("DSE_OOM_EVENTS_FILE")
+        if path:
+            with open(path) as f:
+                kills = int(next(line.split()[1] for line in f if line.startswith("oom_kill ")))
+            with open(path, "w") as f:
+                f.write("oom 1\noom_kill {}\n".format(kills + 1))
+        os.kill(os.getpid(), signal.SIGKILL)
     if kind == "nan":
         return loss * float("nan")
     if kind == "raise":
@@ -170,6 +187,55 @@ def build_checked(net, manifest, zero_init_final_gamma=False):
     return model
 
 
+def is_out_of_memory(e):
+    oom_class = getattr(torch.cuda, "OutOfMemoryError", None)
+    if isinstance(e, MemoryError) or (oom_class is not None and isinstance(e, oom_class)):
+        return True
+    return isinstance(e, RuntimeError) and "out of memory" in str(e).lower()
+
+
+def format_bytes(n):
+    return "{:.2f} GiB".format(n / 2**30) if n >= 2**30 else "{:.1f} MiB".format(n / 2**20)
+
+
+def host_peak_rss():
+    """This process's peak RSS, bytes (Linux reports ru_maxrss in KiB)."""
+    try:
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+    except (ImportError, OSError):
+        return None
+
+
+def micro_batches(n, accum):
+    """`accum` contiguous, near-equal slices of n rows (fewer when n < accum)."""
+    bounds = [n * i // accum for i in range(accum + 1)]
+    return [slice(bounds[i], bounds[i + 1]) for i in range(accum) if bounds[i + 1] > bounds[i]]
+
+
+def backward_accumulated(model, loss_fn, x, y, accum, autocast=contextlib.nullcontext, transform=None):
+    """Backward of the batch's mean loss as `accum` micro-batches, each one's mean loss weighted by its
+    share of the batch, so the gradients summed in .grad equal the full batch's (except through
+    BatchNorm, which normalizes each micro-batch by its own statistics). Returns the detached loss sum
+    over the rows and the number of correct predictions."""
+    n = x.shape[0]
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), dtype=torch.long, device=x.device)
+    for part in micro_batches(n, accum):
+        xb, yb = x[part], y[part]
+        with autocast():
+            out = model(xb)
+            loss = loss_fn(out, yb)
+        if transform is not None:
+            loss = transform(loss)
+        rows = xb.shape[0]
+        (loss * (rows / n)).backward()
+        loss_sum += loss.detach().float() * rows
+        correct += (out.detach().argmax(1) == yb).sum()
+    return loss_sum, correct
+
+
 def evaluate(model, data, batch_size, autocast, channels_last):
     model.eval()
     wrong = torch.zeros((), dtype=torch.long, device=data.test_x.device)
@@ -189,6 +255,11 @@ class Trial:
     def __init__(self, request, fault, manifest):
         net, recipe, ref = request["network"], request["recipe"], request["dataset"]
         self.recipe, self.fault = recipe, fault
+        self.accum = int(request.get("accum_steps") or 1)
+        if self.accum < 1:
+            raise TrialError("accum_steps must be a positive integer, got {}".format(self.accum))
+        if fault in FULL_BATCH_FAULTS and self.accum > 1:
+            self.fault = None
         self.device = resolve_device(request.get("device", "auto"))
         self.cuda = self.device.type == "cuda"
         self.peak = PeakMemory(self.device)
@@ -238,16 +309,15 @@ class Trial:
             if self.cuda:
                 x = x.contiguous(memory_format=torch.channels_last)
             y = data.train_y[idx]
-            with self.autocast():
-                out = self.step_model(x)
-                loss = self.loss_fn(out, y)
+            transform = None
             if self.fault and epoch == self.fault_epoch and step == 0:
-                loss = fire_fault(self.fault, loss)
+                fault = self.fault
+                transform = lambda loss: fire_fault(fault, loss)  # noqa: E731
             self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            step_loss, step_correct = backward_accumulated(self.step_model, self.loss_fn, x, y, self.accum, self.autocast, transform)
             self.optimizer.step()
-            loss_sum += loss.detach().float() * bs
-            correct += (out.detach().argmax(1) == y).sum()
+            loss_sum += step_loss
+            correct += step_correct
         seen = self.steps * bs
         train_loss = loss_sum.item() / seen  # the epoch's one host sync for training metrics
         train_err = 100.0 * (1.0 - correct.item() / seen)
@@ -268,8 +338,10 @@ def train(request, manifest, emit):
     started = time.perf_counter()
     trial_id = request.get("trial_id")
     epochs = []
-    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, "final_test_err": None, "best_test_err": None, "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device")}
+    accum = request.get("accum_steps") or 1
+    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, "final_test_err": None, "best_test_err": None, "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device"), "accum_steps": accum}
     trial = None
+    oom = None
     try:
         fault = fault_for(request)
         trial = Trial(request, fault, manifest)
@@ -286,14 +358,24 @@ def train(request, manifest, emit):
     except network.BuildError as e:
         result["error"] = "spec: {}".format(e)
     except Exception as e:  # noqa: BLE001 -- any failure of a trial is reported as that trial's failure
-        tb = traceback.format_exc()
-        result["error"] = "{}: {}\n{}".format(type(e).__name__, e, tb[-4000:])
-        log(tb)
+        if is_out_of_memory(e):
+            oom = str(e).strip().split("\n")[0][:300]
+            result["failure_kind"] = "oom"
+            log("out of memory: {}".format(oom))
+        else:
+            tb = traceback.format_exc()
+            result["error"] = "{}: {}\n{}".format(type(e).__name__, e, tb[-4000:])
+            log(tb)
     if epochs:
         result["final_test_err"] = epochs[-1]["test_err"]
         result["best_test_err"] = min(m["test_err"] for m in epochs)
     if trial is not None:
         result["peak_mem_bytes"] = trial.peak.read()
+    if oom is not None:
+        result["peak_mem_bytes"] = result["peak_mem_bytes"] or host_peak_rss()
+        peak = result["peak_mem_bytes"]
+        batch = request["recipe"]["batch_size"]
+        result["error"] = "{} {}; peak {}; batch {}{}".format(OOM_ERROR_PREFIX, oom, format_bytes(peak) if peak else "unknown", batch, " as {} micro-batches".format(accum) if accum > 1 else "")
     del trial
     if result["status"] != "done" and torch.cuda.is_initialized():
         torch.cuda.empty_cache()  # give a failed (e.g. out-of-memory) trial's blocks back
