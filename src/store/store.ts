@@ -14,9 +14,9 @@
  * - Every result is committed in its own transaction as it arrives, epochs as they arrive, so kill -9
  *   loses at most the trainings in flight.
  */
-import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError, isUserError } from '../util/errors.js';
 import type { EpochMetrics, TrainResult } from '../workers/engine.js';
@@ -138,8 +138,9 @@ function refuseUnusable(db: Database.Database, path: string, readonly: boolean):
 
 /**
  * A read-only connection. A WAL database needs its -shm file, which a reader without write access to
- * the folder (or the file) cannot create; such a database is then read as immutable: nothing can be
- * writing it where nobody may write, and what a writer last checkpointed is what there is to read.
+ * the folder cannot create; such a database is then read from a copy in memory (this build of SQLite
+ * takes no `file:...?immutable=1` URIs). The copy holds what the last writer checkpointed, which is
+ * everything once a `dse run` has exited normally.
  */
 function openReadonly(path: string): Database.Database {
   const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -148,9 +149,12 @@ function openReadonly(path: string): Database.Database {
     return db;
   } catch (e) {
     db.close();
-    if (!isCode(e, 'SQLITE_CANTOPEN') && !isCode(e, 'SQLITE_READONLY_CANTINIT') && !isCode(e, 'SQLITE_READONLY_DIRECTORY')) throw e;
+    if (!isCode(e, 'SQLITE_CANTOPEN') && !isCode(e, 'SQLITE_READONLY_DIRECTORY') && !isCode(e, 'SQLITE_READONLY_CANTINIT')) throw e;
   }
-  return new Database(`file:${encodeURI(resolve(path)).replace(/[?#]/g, encodeURIComponent)}?immutable=1`, { readonly: true, fileMustExist: true });
+  const image = readFileSync(path);
+  // an in-memory database has no WAL: the header's read/write versions say rollback journal instead
+  if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
+  return new Database(image, { readonly: true });
 }
 
 function openError(path: string, e: unknown): UserError {

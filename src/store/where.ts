@@ -280,6 +280,7 @@ class Parser {
       case 'op':
         if (t.text === '(') {
           const sql = this.or();
+          if (this.peek().kind === 'end') throw new FilterError('"(" without a matching ")"', t.at);
           this.expectOp(')', `to close the "(" at column ${t.at}`);
           return `(${sql})`;
         }
