@@ -82,6 +82,24 @@ export function openStore(path: string, opts: OpenStoreOptions = {}): Store {
 }
 
 /**
+ * Refuses (UserError) a path that can never hold a database, or a file this dse must not write (not
+ * SQLite, someone else's, a newer dse's), reading only: a run checks this before preparing anything.
+ */
+export function checkDatabasePath(path: string): void {
+  if (!databaseFileExists(path)) return;
+  let db: Database.Database | undefined;
+  try {
+    db = openReadonly(path);
+    refuseUnusable(db, path, false);
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    throw openError(path, e);
+  } finally {
+    db?.close();
+  }
+}
+
+/**
  * Whether the database file is there. A path that can never be a database file (a folder, a path
  * through a file, a name too long) is a UserError here, before SQLite or mkdir report it obscurely.
  */

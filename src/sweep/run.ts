@@ -9,7 +9,7 @@
  */
 import type { Experiment } from '../experiment/load.js';
 import { type DatasetConfig, DatasetError, prepareDataset } from '../models/data/index.js';
-import { type Store, checkFreeSpace, isStoreError } from '../store/index.js';
+import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
 import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
 import type { DatasetRef, EngineSlot, Recipe, TrainRequest, TrainResult } from '../workers/engine.js';
@@ -59,6 +59,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   const parallel = planSlots(resources).length; // validates the resources before anything is written
   // What the run needs from the machine is checked before the store is touched: a missing dataset or
   // python/torch must not leave a new sweep behind.
+  checkDatabasePath(opts.dbPath);
   checkFreeSpace(opts.dbPath);
   const dataset = new SweepDatasets(exp, opts);
   if (!opts.createSlots) await checkEngine(resources);
