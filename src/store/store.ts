@@ -602,9 +602,9 @@ function foreignSchema(db: Database.Database): boolean {
   return (db.prepare("SELECT COUNT(*) AS k FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { k: number }).k > 0;
 }
 
-/** Whether an error is SQLite's (a full disk, an I/O error, a lock held too long), not a bug. */
+/** SQLite could not read or write the file (a full disk, an I/O error, a lock held too long): not a bug. */
 export function isStoreError(e: unknown): boolean {
-  return e instanceof Database.SqliteError;
+  return e instanceof Database.SqliteError && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|CORRUPT|NOTADB|PERM|NOMEM)/.test(e.code);
 }
 
 /** Whether a runner row belongs to a live process (see claimRunner). */
