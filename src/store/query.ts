@@ -1,12 +1,13 @@
 /**
- * Read-only queries over `trials_view` (src/store/view.ts): `dse query`'s --where / --order /
- * --columns, and raw --sql. Only statements SQLite itself reports as read-only are run, on a
+ * Read-only queries over `trials_view` (src/store/view.ts): `dse query`'s --where (a parsed filter,
+ * src/store/where.ts) / --order / --columns, and raw --sql. Only statements SQLite itself reports as read-only are run, on a
  * connection opened read-only, so a query can never change a sweep.
  */
 import { suggest } from '../space/index.js';
 import { UserError } from '../util/errors.js';
 import type { Store } from './store.js';
 import { jsonParameterNames, viewColumns } from './view.js';
+import { compileWhere } from './where.js';
 
 const CORE_JSON_COLUMNS = ['ws', 'ds', 'sample', 'spec'];
 
@@ -19,7 +20,7 @@ export interface QueryResult {
 
 export interface TrialQuery {
   sweep?: string;
-  /** An SQL expression over the view's columns. */
+  /** A filter over the view's columns (src/store/where.ts). */
   where?: string;
   /** "error", "-error", "flops desc, error": view columns, optionally descending. */
   order?: string;
@@ -52,7 +53,11 @@ export function queryTrials(store: Store, q: TrialQuery): QueryResult {
     clauses.push('sweep = ?');
     params.push(q.sweep);
   }
-  if (q.where?.trim()) clauses.push(`(${q.where})`);
+  if (q.where?.trim()) {
+    const where = compileWhere(q.where, known);
+    clauses.push(where.sql);
+    params.push(...where.params);
+  }
   let sql = `SELECT ${columns.map(quote).join(', ')} FROM trials_view`;
   if (clauses.length) sql += ` WHERE ${clauses.join(' AND ')}`;
   sql += ` ORDER BY ${orderBy(known, q.order)}`;

@@ -9,7 +9,7 @@
  */
 import type { Experiment } from '../experiment/load.js';
 import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, stageDataset } from '../models/data/index.js';
-import type { Store } from '../store/index.js';
+import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
 import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
 import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, failureKind } from '../workers/engine.js';
@@ -65,11 +65,14 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   const exp = opts.experiment;
   const resources: SlotResources = { engine: exp.engine, ...exp.resources };
   const parallel = planSlots(resources).length; // validates the resources before anything is written
-  // What the run needs from the machine is checked before anything is written: a missing dataset,
-  // python/torch or GPU must leave neither a new sweep nor a dataset cache file behind.
+  // What the run needs from the machine is checked before anything is written: a bad database path,
+  // too little free space, a missing dataset, python/torch or GPU must leave neither a new sweep nor
+  // a dataset cache file behind.
+  checkDatabasePath(opts.dbPath);
+  checkFreeSpace(opts.dbPath);
   if (!opts.createSlots) await checkEngine(resources);
   const dataset = new SweepDatasets(exp, opts);
-  const { store, created, added } = openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig });
+  const { store, created, added } = recording(opts.dbPath, () => openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig }));
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     store.claimRunner(exp.name);
@@ -105,16 +108,46 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     }
     const counts = store.counts(exp.name);
     const status = sweepStatus(counts, exp, aborted, error, store);
-    store.setSweepStatus(exp.name, status);
+    try {
+      store.setSweepStatus(exp.name, status);
+    } catch (e) {
+      if (!isStoreError(e)) throw e;
+      error ??= cannotRecord(store.path, e); // the first store error is the one reported
+    }
     return { sweep: exp.name, dbPath: opts.dbPath, status, counts, trained, failures, aborted, error };
+  } catch (e) {
+    throw isStoreError(e) ? new UserError(`sweep ${exp.name} stopped: ${cannotRecord(store.path, e)}`) : e;
   } finally {
     clearInterval(heartbeat);
+    // Cleanup never replaces the error that stopped the run: a claim left behind (the disk is full)
+    // is taken over by the next run, since its pid is gone.
     try {
       store.releaseRunner(exp.name);
-    } finally {
+    } catch {
+      // see above
+    }
+    try {
       store.close();
+    } catch {
+      // likewise: the file is consistent whether or not the last checkpoint succeeded
     }
   }
+}
+
+/** Runs a step that writes to the store; a failing write (a full disk) becomes a one-line UserError. */
+function recording<T>(dbPath: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw isStoreError(e) ? new UserError(cannotRecord(dbPath, e)) : e;
+  }
+}
+
+/** Why nothing more can be recorded: SQLite's reason, and for a full disk what to do. */
+function cannotRecord(dbPath: string, e: unknown): string {
+  const full = (e as { code?: string }).code === 'SQLITE_FULL';
+  const advice = full ? ' (the disk is full: free some space and run again; finished trainings are kept, the rest resume)' : '';
+  return `cannot record to ${dbPath}: ${(e as Error).message}${advice}`;
 }
 
 function sweepStatus(counts: TrialCounts, exp: Experiment, aborted: boolean, error: string | null, store: Store): SweepState {
@@ -199,7 +232,7 @@ async function trainQueue(
       fn();
     } catch (e) {
       if (fatal === null) {
-        fatal = `cannot record to ${store.path}: ${(e as Error).message}`;
+        fatal = cannotRecord(store.path, e);
         opts.reporter?.note?.(`stopping: ${fatal}`);
       }
       pool.abort();

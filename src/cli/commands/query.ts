@@ -46,7 +46,7 @@ export function registerQuery(program: Command): void {
     .description('select trials with SQL over the trials_view columns (read-only)')
     .option('--db <file>', 'database file (default: db/<sweep>.sqlite, or the only db/*.sqlite)')
     .option('--sweep <name>', 'only this sweep')
-    .option('--where <expr>', 'SQL condition, e.g. "flops < 4e8 AND status = \'done\'"')
+    .option('--where <expr>', 'filter over the columns (comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, arithmetic), e.g. "flops < 4e8 AND status = \'done\'"')
     .option('--order <columns>', 'sort by columns, e.g. error, -flops, "params desc"', 'error')
     .option('--limit <n>', 'at most n rows')
     .option('--columns <list>', 'comma-separated columns (default for tables: sweep, idx, status, error, flops, params, depth, the sampled parameters, num_stages, seconds)')
