@@ -178,6 +178,10 @@ const valueCases: BadInputCase[] = [
   yamlValue(['recipe', 'augment_pad'], -1, NON_NEGATIVE_INT),
   yamlValue(['recipe', 'augment_flip'], 'no', 'expected true or false'),
   yamlValue(['recipe', 'seed'], -3, NON_NEGATIVE_INT),
+  yamlValue(['recipe', 'max_minutes'], 0, 'expected a positive number'),
+  yamlValue(['recipe', 'max_minutes'], -5, 'expected a positive number'),
+  yamlValue(['recipe', 'max_minutes'], 1e9, 'at most 34560 minutes'),
+  yamlValue(['recipe', 'max_minutes'], 'an hour', 'expected a positive number'),
   yamlValue(['recipe', 'lr'], 0.1, 'unknown key'),
   yamlValue(['recipe', 'epoch'], 2, 'did you mean epochs?'),
   // resources
