@@ -225,7 +225,7 @@ describe('slot plans', () => {
   test('bad resources are one-line errors naming the flag', () => {
     const bad = (r: Parameters<typeof planSlots>[0], re: RegExp) => assert.throws(() => planSlots(r, 4), (e: Error) => e.name === 'UserError' && re.test(e.message));
     bad({ engine: 'torch', gpus: [0, 0], trials_per_gpu: 1, cpu_workers: 1 }, /^--gpus: lists a GPU twice/);
-    bad({ engine: 'torch', gpus: [-1], trials_per_gpu: 1, cpu_workers: 1 }, /^--gpus: must be an integer >= 0/);
+    bad({ engine: 'torch', gpus: [-1], trials_per_gpu: 1, cpu_workers: 1 }, /^--gpus: must be an integer in \[0, 1023\]/);
     bad({ engine: 'torch', gpus: [0], trials_per_gpu: 0, cpu_workers: 1 }, /^--trials-per-gpu/);
     bad({ engine: 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 0 }, /^--cpu-workers/);
     bad({ engine: 'tfjs', gpus: [0], trials_per_gpu: 1, cpu_workers: 1 }, /^--gpus: the tfjs engine runs on CPU/);
