@@ -5,7 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { openStore, type Store } from './store.js';
+import { openStore } from './open.js';
+import type { Store } from './store.js';
 
 export const DEFAULT_DB_DIR = 'db';
 
