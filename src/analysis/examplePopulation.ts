@@ -89,7 +89,7 @@ export function writeExampleSweep(store: Store, opts: ExampleOptions): ExampleMo
   const ids = new Map(store.readTrials(opts.sweep).map((t) => [t.index, t.id]));
   for (const m of models) {
     const id = ids.get(m.index)!;
-    const recipe = { ...EXAMPLE_RECIPE, epochs: opts.recipeEpochsOf?.(m.index) ?? m.epochs.length, seed: opts.seed ?? 0 };
+    const recipe = { epochs: opts.recipeEpochsOf?.(m.index) ?? m.epochs.length, ...EXAMPLE_RECIPE, seed: opts.seed ?? 0 };
     store.trialStarted(id, 'example#0', process.pid, 1, trainingProvenance('torch', recipe, EXAMPLE_DATASET));
     const result: TrainResult = {
       trial_id: String(id),
