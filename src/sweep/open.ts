@@ -63,8 +63,10 @@ export function openSweep(exp: Experiment, dbPath: string, opts: { forceConfig?:
   }
 }
 
-/** Identity paths that change what a training computes, not which models are sampled. */
+/** Identity paths that change what a training computes (a new sweep version once trials have trained). */
 const TRAINING_CHANGE = /^(recipe|dataset)(\.|$)|^(engine|seed)$/;
+/** Identity paths that leave the sampled models as they are; any other change is checked by sampling again. */
+const SAMPLE_NEUTRAL = /^(n|engine)$|^recipe(\.|$)/;
 
 /** How continuing changed the sweep. */
 interface Continued {
@@ -82,7 +84,7 @@ function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, con
   }
   const storedN = existing.n ?? exp.n;
   const grows = exp.n > storedN;
-  const resamples = changes.some((c) => c.path !== 'n' && !TRAINING_CHANGE.test(c.path)) || changes.some((c) => c.path === 'seed');
+  const resamples = changes.some((c) => !SAMPLE_NEUTRAL.test(c.path));
   let extra: NewTrial[] = [];
   if (grows || resamples) {
     const sample = sampleTrials(exp, exp.n);
