@@ -230,12 +230,13 @@ test('a changed experiment is refused, naming the change, unless --force-config;
     refused.stderr.trim(),
     'dse: sweep tiny-test exists in x.sqlite with a different config (recipe.epochs: 1 -> 2); use a new name, or --force-config to continue with the new file',
   );
-  // -n that extends an unchanged sampling is allowed under --force-config: the first samples stay
+  // -n that extends an unchanged sampling is allowed under --force-config: the first samples stay;
+  // the recipe change starts version 2, which trains every trial again (version 1's results are kept)
   const grown = await dse(['run', file, '--db', 'x.sqlite', '--force-config', '-n', '3', '--cpu-workers', '1'], { cwd });
   assert.equal(grown.code, 0, grown.stderr);
   const store = openStore(join(cwd, 'x.sqlite'), { readonly: true });
   const trials = store.readTrials('tiny-test');
-  assert.deepEqual(trials.map((t) => [t.index, t.status, t.epochs.length]), [[0, 'done', 1], [1, 'done', 1], [2, 'done', 2]]);
+  assert.deepEqual(trials.map((t) => [t.index, t.status, t.epochs.length, t.earlier!.map((r) => [r.version, r.epochs.length])]), [[0, 'done', 2, [[1, 1]]], [1, 'done', 2, [[1, 1]]], [2, 'done', 2, []]]);
   assert.equal((store.getSweep('tiny-test')!.config as { recipe: { epochs: number } }).recipe.epochs, 2);
   store.close();
 

@@ -95,3 +95,21 @@ test('a normalized EDF that cannot be drawn (empty bin) becomes a note, not a fa
   assert.match(small, /<figure id="fig-edf">/);
   assert.match(small, /lowest top-1 test error over the epochs/);
 });
+
+test('the report shows what the results were trained with, from the trainings, and warns when a sweep mixes recipes', async () => {
+  // the two sweeps of the main report: one recipe, dataset, engine and dse version each, no warning
+  assert.match(html, /<section id="provenance">/);
+  assert.match(html, /<td>regnet<\/td><td>recipe<\/td><td>epochs 5, batch_size 128, [^<]*seed 4 \([0-9a-f]{12}\)<\/td><td>48<\/td>/);
+  assert.match(html, /<td>anynet<\/td><td>dataset<\/td><td>synthetic 3x32px, 10 classes, all train \/ all test \(key example\)<\/td><td>40<\/td>/);
+  assert.match(html, /<td>anynet<\/td><td>engine<\/td><td>torch on cpu<\/td><td>40<\/td>/);
+  assert.doesNotMatch(html, /provenance-mixed/);
+
+  const mixedDb = join(dir, 'mixed.sqlite');
+  const store = openStore(mixedDb, { create: true });
+  writeExampleSweep(store, { sweep: 'mixed', n: 30, seed: 6, recipeEpochsOf: (i) => (i < 10 ? 3 : 5) });
+  store.close();
+  const mixed = await buildReport(loadSweeps(['mixed'], mixedDb), { error: 'final', bins: 3, top: 2, bootstrap: { samples: 200 } });
+  assert.match(mixed, /<p class="note" id="provenance-mixed-0">mixed: its results were trained with 2 recipes; they are not directly comparable\.<\/p>/);
+  assert.match(mixed, /<td>mixed<\/td><td>recipe<\/td><td>epochs 5, [^<]*<\/td><td>20<\/td>/);
+  assert.match(mixed, /<td>mixed<\/td><td>recipe<\/td><td>epochs 3, [^<]*<\/td><td>10<\/td>/);
+});

@@ -257,3 +257,46 @@ test('a corrupt file is reported, not crashed on', () => {
   writeFileSync(path, 'this is not a database at all, just some text that is long enough'.repeat(100));
   assert.throws(() => openStore(path, { readonly: true }), { name: 'UserError', message: new RegExp(`^${path}: `) });
 });
+
+test('a new sweep version keeps each trial result under its version and re-queues every trial; a live runner blocks it', () => {
+  const store = openStore(tempDb(), { create: true });
+  createSweep(store, 'demo', 3);
+  const [a, b, c] = store.readTrials('demo');
+  const dataset = { key: '0123456789abcdef', name: 'synthetic', train_size: 96, test_size: 32, resolution: 8, channels: 3, num_classes: 10, mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] };
+  const provenance = (epochs: number) => ({ recipe: { epochs, seed: 7 }, recipe_hash: `h${epochs}`, dataset, engine: 'torch' as const, dse_version: '0.1.0', seed: 7 });
+  assert.equal(store.trained('demo'), false);
+  store.trialStarted(a.id, 'w', process.pid, 1, provenance(2));
+  store.trialFinished(a.id, { ...result('a', 'done', 20), engine_version: 'torch 2.3.1' });
+  store.trialStarted(b.id, 'w', process.pid, 1, provenance(2));
+  store.trialFinished(b.id, result('b', 'failed', null, 'boom'));
+  assert.equal(store.trained('demo'), true);
+
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+  try {
+    store.claimRunner('demo', other.pid!);
+    assert.throws(() => store.newSweepVersion('demo', { recipe: { epochs: 3 } }, 'h3', 3), { message: `sweep demo is being run by pid ${other.pid} on ${store.getRunner('demo')!.host}; stop it (kill -INT ${other.pid}) before changing its config` });
+    store.releaseRunner('demo', other.pid!);
+  } finally {
+    other.kill();
+  }
+
+  assert.deepEqual(store.newSweepVersion('demo', { recipe: { epochs: 3 } }, 'h3', 3), { version: 2, kept: 2 });
+  assert.equal(store.trained('demo'), false);
+  assert.deepEqual(store.sweepVersions('demo').map((v) => [v.version, v.config_hash]), [[1, 'h'], [2, 'h3']]);
+  const after = store.readTrials('demo');
+  assert.deepEqual(after.map((t) => [t.status, t.final_test_err, t.epochs.length, t.failures]), [['pending', null, 0, 0], ['pending', null, 0, 0], ['pending', null, 0, 0]]);
+  assert.deepEqual(after[0].earlier, [{ version: 1, status: 'done', attempt: 1, final_test_err: 20, best_test_err: 19.5, seconds: 1.25, last_error: null, failure_kind: null, epochs: result('a', 'done', 20).epochs }]);
+  assert.deepEqual(after[1].earlier!.map((r) => [r.version, r.status, r.last_error, r.failure_kind]), [[1, 'failed', 'boom', 'error']]);
+  assert.deepEqual(after[2].earlier, []);
+  assert.deepEqual(after[0].trainings!.map((g) => [g.attempt, g.version, g.status, g.engine_version, g.device, g.provenance]), [[1, 1, 'done', 'torch 2.3.1', 'cpu', provenance(2)]]);
+
+  // the next training of a trial is attempt 2, under version 2; the view shows the latest training's provenance
+  assert.equal(store.trialStarted(a.id, 'w', process.pid, 1, provenance(3)), 2);
+  assert.deepEqual(store.readTrials('demo')[0].trainings!.map((g) => [g.attempt, g.version, g.provenance?.recipe_hash]), [[1, 1, 'h2'], [2, 2, 'h3']]);
+  assert.deepEqual(store.db.prepare('SELECT idx, recipe_hash, dataset_key, engine, dse_version FROM trials_view ORDER BY idx').all(), [
+    { idx: 0, recipe_hash: 'h3', dataset_key: '0123456789abcdef', engine: 'torch', dse_version: '0.1.0' },
+    { idx: 1, recipe_hash: 'h2', dataset_key: '0123456789abcdef', engine: 'torch', dse_version: '0.1.0' },
+    { idx: 2, recipe_hash: null, dataset_key: null, engine: null, dse_version: null },
+  ]);
+  store.close();
+});

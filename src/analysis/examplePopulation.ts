@@ -10,7 +10,8 @@ import { regnetSpec, regnetStages } from '../space/index.js';
 import type { ModelSpec } from '../space/index.js';
 import type { Store } from '../store/store.js';
 import type { NewTrial } from '../store/types.js';
-import type { EpochMetrics, TrainResult } from '../workers/engine.js';
+import type { EpochMetrics, Recipe, TrainResult } from '../workers/engine.js';
+import { trainingProvenance } from '../workers/provenance.js';
 
 export interface ExampleOptions {
   sweep: string;
@@ -25,6 +26,8 @@ export interface ExampleOptions {
   /** Uniform noise amplitude added to the error. */
   noise?: number;
   epochs?: number;
+  /** The recipe epochs each model is recorded as trained with (default: all `epochs`), to plant mixed recipes. */
+  recipeEpochsOf?: (index: number) => number;
 }
 
 export interface ExampleModel extends NewTrial {
@@ -69,6 +72,15 @@ export function examplePopulation(opts: ExampleOptions): ExampleModel[] {
   return models;
 }
 
+const EXAMPLE_RECIPE: Omit<Recipe, 'epochs' | 'seed'> = {
+  batch_size: 128, base_lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 5e-4, bn_weight_decay: true,
+  warmup_epochs: 0, warmup_factor: 0.1, label_smoothing: 0, augment_pad: 4, augment_flip: true,
+};
+const EXAMPLE_DATASET = {
+  key: 'example', name: 'synthetic', train_size: null, test_size: null, resolution: NETWORK.resolution, channels: 3, num_classes: NETWORK.numClasses,
+  mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25],
+};
+
 /** Creates the sweep in the store and records every model as trained, through the store's API. */
 export function writeExampleSweep(store: Store, opts: ExampleOptions): ExampleModel[] {
   const models = examplePopulation(opts);
@@ -77,7 +89,8 @@ export function writeExampleSweep(store: Store, opts: ExampleOptions): ExampleMo
   const ids = new Map(store.readTrials(opts.sweep).map((t) => [t.index, t.id]));
   for (const m of models) {
     const id = ids.get(m.index)!;
-    store.trialStarted(id, 'example#0');
+    const recipe = { epochs: opts.recipeEpochsOf?.(m.index) ?? m.epochs.length, ...EXAMPLE_RECIPE, seed: opts.seed ?? 0 };
+    store.trialStarted(id, 'example#0', process.pid, 1, trainingProvenance('torch', recipe, EXAMPLE_DATASET));
     const result: TrainResult = {
       trial_id: String(id),
       status: 'done',

@@ -27,6 +27,7 @@ import { bestWorstRules } from './populationRule.js';
 import { renderSvg } from './render.js';
 import type { WidthFit } from './widthFit.js';
 import { formatAmount } from './edf.js';
+import { PROVENANCE_KINDS, mixedKinds, provenanceCounts } from './provenance.js';
 
 export interface ReportOptions {
   error: ErrorKind;
@@ -59,6 +60,7 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
 
   const sections: Section[] = [];
   sections.push({ title: 'Sweeps', id: 'sweeps', html: summaryTable(sweeps, pops, opts.error) });
+  sections.push({ title: 'What the results were trained with', id: 'provenance', html: provenanceHtml(sweeps, pops) });
 
   const edfs = [await figureHtml('fig-edf', edfFigure(pops, opts.error), 'Error EDFs: the share of models with error below e (legend: n | min | mean).')];
   for (const by of ['flops', 'params'] as const) {
@@ -142,6 +144,25 @@ function summaryTable(sweeps: readonly LoadedSweep[], pops: readonly Population[
   });
   const head = ['sweep', 'space', 'description', 'trials', 'dataset', 'training', 'flops', `${ERROR_LABEL[kind]}: min / median / mean`, 'seed', 'database'];
   return table(head, rows);
+}
+
+/**
+ * The distinct recipes, datasets, engines and dse versions the analysed trials' results come from
+ * (their stored trainings, not the sweep's config), with a warning for each sweep that mixes them.
+ */
+function provenanceHtml(sweeps: readonly LoadedSweep[], pops: readonly Population[]): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const [i, p] of pops.entries()) {
+    const counts = provenanceCounts(p.models.map((m) => m.trial));
+    for (const kind of PROVENANCE_KINDS) for (const v of counts.values[kind]) rows.push([p.label, kind, v.value, String(v.trials)]);
+    if (counts.unrecorded) rows.push([p.label, 'all', 'not recorded (trained by a dse older than schema version 4)', String(counts.unrecorded)]);
+    const mixed = mixedKinds(counts).map((k) => `${counts.values[k].length} ${k === 'dse' ? 'dse versions' : `${k}s`}`);
+    if (counts.unrecorded && counts.unrecorded < p.models.length) mixed.push('recorded and unrecorded provenance');
+    if (mixed.length) notes.push(`<p class="note" id="provenance-mixed-${i}">${escapeHtml(`${p.label}: its results were trained with ${mixed.join(', ')}; they are not directly comparable.`)}</p>`);
+  }
+  const versions = sweeps.map((s) => `${s.label}: version ${s.sweep.version ?? 1}`).join('; ');
+  return `<p>From each analysed trial's last training (sweep ${escapeHtml(versions)}; results of earlier versions are not used).</p>\n${notes.join('\n')}\n${table(['sweep', 'what', 'value', 'trials'], rows)}`;
 }
 
 /** The parts of a stored experiment config the summary shows (all optional: configs are JSON from the store). */

@@ -5,11 +5,11 @@
  * `dse run` compares identities and names what changed.
  */
 import { createHash } from 'node:crypto';
+import { stableJson } from '../util/json.js';
+import { RECIPE_RUN_SETTINGS } from '../workers/provenance.js';
 import type { ExperimentConfig } from './schema.js';
 
 const RUN_SETTINGS = ['description', 'resources', 'max_retries', 'db', 'sampler'] as const;
-/** Recipe keys that bound how a training is run, not what it computes. */
-const RECIPE_RUN_SETTINGS = ['max_minutes'] as const;
 
 export function configIdentity(config: ExperimentConfig | Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
@@ -24,16 +24,6 @@ export function configIdentity(config: ExperimentConfig | Record<string, unknown
 
 export function configHash(config: ExperimentConfig | Record<string, unknown>): string {
   return createHash('sha256').update(stableJson(configIdentity(config))).digest('hex');
-}
-
-/** JSON with object keys sorted, so equal values always give equal text. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  });
 }
 
 export interface ConfigChange {

@@ -4,7 +4,7 @@
  */
 import { type ModelSpec, type ParamValue, STRUCTURAL_BLOCK_PARAMS, analyzed, blockCount, stageSummaries, upgradeSpec } from '../space/index.js';
 import type { EpochMetrics, FailureKind } from '../workers/engine.js';
-import type { NewTrial, SweepRecord, SweepState, TrialRecord, TrialState } from './types.js';
+import type { EarlierResult, NewTrial, Provenance, SweepRecord, SweepState, TrainingRecord, TrialRecord, TrialState } from './types.js';
 
 export interface TrialColumns {
   idx: number;
@@ -87,6 +87,7 @@ export interface SweepRow {
   created: string;
   updated: string;
   status: SweepState;
+  version: number;
 }
 
 export function sweepRecord(row: SweepRow): SweepRecord {
@@ -103,6 +104,7 @@ export function sweepRecord(row: SweepRow): SweepRecord {
     config_hash: row.config_hash,
     sample_stats: row.sample_stats === null ? null : JSON.parse(row.sample_stats),
     updated: row.updated,
+    version: row.version,
   };
 }
 
@@ -130,7 +132,12 @@ export interface TrialRow extends TrialColumns {
   fit_err: number | null;
 }
 
-export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Record<string, ParamValue | ParamValue[]>): TrialRecord {
+export interface TrialHistory {
+  trainings: TrainingRecord[];
+  earlier: EarlierResult[];
+}
+
+export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Record<string, ParamValue | ParamValue[]>, history: TrialHistory): TrialRecord {
   // Specs written by dse 0.1 are version 1; everything downstream reads version 2.
   const spec = upgradeSpec(JSON.parse(row.spec)) as ModelSpec;
   return {
@@ -161,6 +168,53 @@ export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Recor
     peak_mem_bytes: row.peak_mem_bytes,
     failure_kind: row.failure_kind,
     accum_steps: row.accum_steps,
+    trainings: history.trainings,
+    earlier: history.earlier,
+  };
+}
+
+/** The provenance columns of trainings, as trialStarted writes them. */
+export interface ProvenanceColumns {
+  recipe: string | null;
+  recipe_hash: string | null;
+  dataset: string | null;
+  dataset_key: string | null;
+  engine: string | null;
+  dse_version: string | null;
+  seed: number | null;
+}
+
+export function provenanceColumns(p: Provenance | undefined): ProvenanceColumns {
+  if (!p) return { recipe: null, recipe_hash: null, dataset: null, dataset_key: null, engine: null, dse_version: null, seed: null };
+  return {
+    recipe: JSON.stringify(p.recipe), recipe_hash: p.recipe_hash, dataset: JSON.stringify(p.dataset), dataset_key: p.dataset.key,
+    engine: p.engine, dse_version: p.dse_version, seed: p.seed,
+  };
+}
+
+export interface TrainingRow extends ProvenanceColumns {
+  trial_id: number;
+  attempt: number;
+  version: number;
+  worker: string | null;
+  started: string;
+  finished: string | null;
+  status: string | null;
+  error: string | null;
+  failure_kind: FailureKind | null;
+  accum_steps: number;
+  device: string | null;
+  engine_version: string | null;
+}
+
+export function trainingRecord(row: TrainingRow): TrainingRecord {
+  const provenance: Provenance | null =
+    row.recipe === null || row.recipe_hash === null || row.dataset === null || row.engine === null || row.dse_version === null || row.seed === null
+      ? null
+      : { recipe: JSON.parse(row.recipe), recipe_hash: row.recipe_hash, dataset: JSON.parse(row.dataset), engine: row.engine as Provenance['engine'], dse_version: row.dse_version, seed: row.seed };
+  return {
+    attempt: row.attempt, version: row.version, worker: row.worker, started: row.started, finished: row.finished, status: row.status, error: row.error,
+    failure_kind: row.failure_kind, accum_steps: row.accum_steps, device: row.device, engine_version: row.engine_version, provenance,
   };
 }
 
@@ -178,4 +232,14 @@ export function epochMetrics(row: EpochRow): EpochMetrics {
     seconds: row.seconds,
     images_per_sec: row.images_per_sec,
   };
+}
+
+export interface EarlierRow extends Omit<EarlierResult, 'epochs'> {
+  trial_id: number;
+  epochs: string;
+}
+
+export function earlierResult(row: EarlierRow): EarlierResult {
+  const { trial_id: _id, epochs, ...rest } = row;
+  return { ...rest, epochs: (JSON.parse(epochs) as EpochRow[]).map(epochMetrics) };
 }

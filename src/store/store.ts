@@ -20,17 +20,21 @@ import { UserError } from '../util/errors.js';
 import { pidAlive } from '../util/pid.js';
 import { type EpochMetrics, type TrainResult, failureKind } from '../workers/engine.js';
 import { upgradeSpec } from '../space/index.js';
-import { type EpochRow, type SweepRow, type TrialRow, type ValueRow, decodeValues, epochMetrics, sweepRecord, trialColumns, trialRecord, trialValues } from './rows.js';
+import { type EarlierRow, type EpochRow, type SweepRow, type TrainingRow, type TrialRow, type ValueRow, decodeValues, earlierResult, epochMetrics, provenanceColumns, sweepRecord, trainingRecord, trialColumns, trialRecord, trialValues } from './rows.js';
 import { syncTrialsView } from './view.js';
 import type {
+  EarlierResult,
   NewSweep,
   NewTrial,
+  Provenance,
   QueuedTrial,
   RunnerInfo,
   RunningTrial,
   SweepRecord,
   SweepState,
   SweepSummary,
+  SweepVersion,
+  TrainingRecord,
   TrialCounts,
   TrialRecord,
   TrialState,
@@ -83,7 +87,9 @@ export class Store {
              VALUES (@name, @description, @config, @config_hash, @seed, @n, @space, @sample_stats, @now, @now, 'created')`,
           )
           .run({ ...sweep, description: sweep.description ?? null, config: JSON.stringify(sweep.config), sample_stats: json(sweep.sample_stats), now });
-        this.insertTrials(Number(info.lastInsertRowid), trials);
+        const id = Number(info.lastInsertRowid);
+        this.db.prepare('INSERT INTO sweep_versions (sweep_id, version, config, config_hash, created) VALUES (?, 1, ?, ?, ?)').run(id, JSON.stringify(sweep.config), sweep.config_hash, now);
+        this.insertTrials(id, trials);
       })
       .immediate();
     return this.requireSweep(sweep.name);
@@ -109,10 +115,76 @@ export class Store {
     syncTrialsView(this.db);
   }
 
-  /** Replaces a sweep's stored config (continuing under a changed experiment file, --force-config). */
+  /**
+   * Replaces the config of the sweep's current version (continuing under --force-config with a change
+   * that leaves stored results valid: n, or nothing trained yet).
+   */
   updateSweepConfig(name: string, config: unknown, configHash: string, n: number): void {
     this.writable();
-    this.db.prepare('UPDATE sweeps SET config = ?, config_hash = ?, n = ?, updated = ? WHERE name = ?').run(JSON.stringify(config), configHash, n, timestamp(), name);
+    const text = JSON.stringify(config);
+    this.db
+      .transaction(() => {
+        const id = this.requireSweep(name).id;
+        this.db.prepare('UPDATE sweeps SET config = ?, config_hash = ?, n = ?, updated = ? WHERE id = ?').run(text, configHash, n, timestamp(), id);
+        this.db.prepare('UPDATE sweep_versions SET config = ?, config_hash = ? WHERE sweep_id = ? AND version = (SELECT version FROM sweeps WHERE id = ?)').run(text, configHash, id, id);
+      })
+      .immediate();
+  }
+
+  /**
+   * Starts the sweep's next version under a config whose trainings differ: each trial's result so far
+   * is kept in trial_results under the version it belongs to, and every trial goes back to pending
+   * (attempt numbers go on counting, so trainings keep each version's history). Refused while a live
+   * process runs the sweep. Returns the new version and how many results were kept.
+   */
+  newSweepVersion(name: string, config: unknown, configHash: string, n: number): { version: number; kept: number } {
+    this.writable();
+    return this.db
+      .transaction(() => {
+        const sweep = this.requireSweep(name);
+        const runner = this.getRunner(name);
+        if (runner && runner.pid !== process.pid && runnerAlive(runner)) {
+          throw new UserError(`sweep ${name} is being run by pid ${runner.pid} on ${runner.host}; stop it (kill -INT ${runner.pid}) before changing its config`);
+        }
+        const version = (sweep.version ?? 1) + 1;
+        const now = timestamp();
+        const kept = this.db
+          .prepare(
+            `INSERT INTO trial_results (trial_id, version, status, attempt, final_test_err, best_test_err, seconds, last_error, failure_kind, epochs)
+             SELECT t.id, ?, t.status, t.attempts, t.final_test_err, t.best_test_err, t.seconds, t.last_error, t.failure_kind,
+                    (SELECT json_group_array(json_object('epoch', e.epoch, 'lr', e.lr, 'train_loss', e.train_loss, 'train_err', e.train_err,
+                              'test_err', e.test_err, 'seconds', e.seconds, 'images_per_sec', e.images_per_sec))
+                     FROM (SELECT * FROM epochs WHERE trial_id = t.id ORDER BY epoch) e)
+             FROM trials t WHERE t.sweep_id = ? AND t.status IN ('done', 'failed', 'interrupted')`,
+          )
+          .run(version - 1, sweep.id).changes;
+        this.db.prepare('DELETE FROM epochs WHERE trial_id IN (SELECT id FROM trials WHERE sweep_id = ?)').run(sweep.id);
+        this.db
+          .prepare(
+            `UPDATE trials SET status = 'pending', failures = 0, last_error = NULL, worker = NULL, device = NULL, started = NULL, finished = NULL,
+               seconds = NULL, final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = 1
+             WHERE sweep_id = ?`,
+          )
+          .run(sweep.id);
+        const text = JSON.stringify(config);
+        this.db.prepare('INSERT INTO sweep_versions (sweep_id, version, config, config_hash, created) VALUES (?, ?, ?, ?, ?)').run(sweep.id, version, text, configHash, now);
+        this.db.prepare('UPDATE sweeps SET version = ?, config = ?, config_hash = ?, n = ?, updated = ? WHERE id = ?').run(version, text, configHash, n, now, sweep.id);
+        return { version, kept };
+      })
+      .immediate();
+  }
+
+  /** Whether any trial of the sweep has started a training under its current version. */
+  trained(name: string): boolean {
+    const id = this.requireSweep(name).id;
+    return this.db.prepare('SELECT 1 FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE s.id = ? AND EXISTS (SELECT 1 FROM trainings g WHERE g.trial_id = t.id AND g.version = s.version)').get(id) !== undefined;
+  }
+
+  /** The sweep's versions, oldest first. */
+  sweepVersions(name: string): SweepVersion[] {
+    const id = this.requireSweep(name).id;
+    const rows = this.db.prepare('SELECT version, config, config_hash, created FROM sweep_versions WHERE sweep_id = ? ORDER BY version').all(id) as (Omit<SweepVersion, 'config'> & { config: string })[];
+    return rows.map((r) => ({ ...r, config: JSON.parse(r.config) }));
   }
 
   setSweepStatus(name: string, status: SweepState): void {
@@ -209,8 +281,11 @@ export class Store {
     return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum }));
   }
 
-  /** Records that a training of the trial started; returns its attempt number (1-based). */
-  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1): number {
+  /**
+   * Records that a training of the trial started, with what it runs with (a sweep always passes its
+   * provenance; tests of the lifecycle alone may not); returns its attempt number (1-based).
+   */
+  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1, provenance?: Provenance): number {
     this.writable();
     return this.db
       .transaction(() => {
@@ -230,7 +305,13 @@ export class Store {
         this.db
           .prepare("UPDATE trainings SET status = 'lost', finished = ?, error = 'its worker was lost before it finished' WHERE trial_id = ? AND finished IS NULL")
           .run(now, trialId);
-        this.db.prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started, accum_steps) VALUES (?, ?, ?, ?, ?, ?)').run(trialId, attempt, worker, pid, now, accumSteps);
+        this.db
+          .prepare(
+            `INSERT INTO trainings (trial_id, attempt, version, worker, pid, started, accum_steps, recipe, recipe_hash, dataset, dataset_key, engine, dse_version, seed)
+             VALUES (@trial_id, @attempt, (SELECT s.version FROM sweeps s JOIN trials t ON t.sweep_id = s.id WHERE t.id = @trial_id),
+                     @worker, @pid, @started, @accum_steps, @recipe, @recipe_hash, @dataset, @dataset_key, @engine, @dse_version, @seed)`,
+          )
+          .run({ trial_id: trialId, attempt, worker, pid, started: now, accum_steps: accumSteps, ...provenanceColumns(provenance) });
         return attempt;
       })
       .immediate();
@@ -285,8 +366,8 @@ export class Store {
             kind: failureKind(result),
           });
         this.db
-          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ? WHERE trial_id = ? AND attempt = ?')
-          .run(now, result.status, result.error, failureKind(result), trialId, row.attempts);
+          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ?, device = ?, engine_version = ? WHERE trial_id = ? AND attempt = ?')
+          .run(now, result.status, result.error, failureKind(result), result.device, result.engine_version ?? null, trialId, row.attempts);
       })
       .immediate();
   }
@@ -322,7 +403,27 @@ export class Store {
       list.push(v);
       values.set(v.trial_id, list);
     }
-    return rows.map((r) => trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? [])));
+    const trainings = new Map<number, TrainingRecord[]>();
+    const trainingRows = this.db
+      .prepare('SELECT g.* FROM trainings g JOIN trials t ON t.id = g.trial_id WHERE t.sweep_id = ? ORDER BY g.trial_id, g.attempt')
+      .all(record.id) as TrainingRow[];
+    for (const g of trainingRows) {
+      const list = trainings.get(g.trial_id) ?? [];
+      list.push(trainingRecord(g));
+      trainings.set(g.trial_id, list);
+    }
+    const earlier = new Map<number, EarlierResult[]>();
+    const earlierRows = this.db
+      .prepare('SELECT r.* FROM trial_results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id, r.version')
+      .all(record.id) as EarlierRow[];
+    for (const r of earlierRows) {
+      const list = earlier.get(r.trial_id) ?? [];
+      list.push(earlierResult(r));
+      earlier.set(r.trial_id, list);
+    }
+    return rows.map((r) =>
+      trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? []), { trainings: trainings.get(r.id) ?? [], earlier: earlier.get(r.id) ?? [] }),
+    );
   }
 
   counts(sweep: string): TrialCounts {

@@ -4,6 +4,9 @@
  */
 import type { Complexity, ModelSpec, ParamValue } from '../space/index.js';
 import type { EpochMetrics, FailureKind } from '../workers/engine.js';
+import type { DatasetFingerprint, Provenance } from '../workers/provenance.js';
+
+export type { DatasetFingerprint, Provenance };
 
 export type TrialState = 'pending' | 'running' | 'done' | 'failed' | 'interrupted';
 export type SweepState = 'created' | 'running' | 'done' | 'interrupted' | 'failed';
@@ -24,6 +27,30 @@ export interface SweepRecord {
   /** The sampler's report at creation: drawn, kept, duplicates, rejected by reason. */
   sample_stats?: unknown;
   updated?: string;
+  /** The current sweep version (1, 2, ...): a result-affecting --force-config change starts a new one. */
+  version?: number;
+}
+
+/** One version of a sweep: the config its trainings ran under. */
+export interface SweepVersion {
+  version: number;
+  config: unknown;
+  config_hash: string;
+  created: string;
+}
+
+/** A trial's result under an earlier sweep version, kept when the new version re-queued it. */
+export interface EarlierResult {
+  version: number;
+  status: TrialState;
+  /** Its last training under that version (TrialRecord.trainings). */
+  attempt: number;
+  final_test_err: number | null;
+  best_test_err: number | null;
+  seconds: number | null;
+  last_error: string | null;
+  failure_kind: FailureKind | null;
+  epochs: EpochMetrics[];
 }
 
 export interface TrialRecord {
@@ -62,6 +89,28 @@ export interface TrialRecord {
   failure_kind?: FailureKind | null;
   /** Gradient accumulation of the last training started. */
   accum_steps?: number;
+  /** Every training started, oldest first, each with what it ran with. */
+  trainings?: TrainingRecord[];
+  /** Its results under earlier sweep versions, oldest first. */
+  earlier?: EarlierResult[];
+}
+
+/** One row of the trainings table. */
+export interface TrainingRecord {
+  attempt: number;
+  /** The sweep version it trained under. */
+  version: number;
+  worker: string | null;
+  started: string;
+  finished: string | null;
+  status: string | null;
+  error: string | null;
+  failure_kind: FailureKind | null;
+  accum_steps: number;
+  device: string | null;
+  engine_version: string | null;
+  /** Null for a training stored by a dse older than schema version 4. */
+  provenance: Provenance | null;
 }
 
 /** A sampled model as the store takes it at sweep creation. */

@@ -7,6 +7,10 @@
  */
 import type Database from 'better-sqlite3';
 
+function latestTraining(column: string): string {
+  return `(SELECT g.${column} FROM trainings g WHERE g.trial_id = t.id ORDER BY g.attempt DESC LIMIT 1)`;
+}
+
 /** The columns every trials_view has, with what they hold (also the README's table). */
 export const CORE_COLUMNS: Record<string, { sql: string; doc: string }> = {
   id: { sql: 't.id', doc: 'trial id (unique in the database)' },
@@ -31,6 +35,10 @@ export const CORE_COLUMNS: Record<string, { sql: string; doc: string }> = {
   started: { sql: 't.started', doc: 'start of the last training (ISO-8601 UTC)' },
   finished: { sql: 't.finished', doc: 'end of the last training' },
   seconds: { sql: 't.seconds', doc: 'wall time of the last training' },
+  recipe_hash: { sql: latestTraining('recipe_hash'), doc: 'sha256 of the recipe the last training ran with (trainings.recipe holds it)' },
+  dataset_key: { sql: latestTraining('dataset_key'), doc: 'cache key of the prepared dataset the last training read (trainings.dataset)' },
+  engine: { sql: latestTraining('engine'), doc: 'engine of the last training: torch | tfjs' },
+  dse_version: { sql: latestTraining('dse_version'), doc: 'version of the dse that ran the last training' },
   fit_w0: { sql: 't.fit_w0', doc: 'width-rule fit (dse fit): w0' },
   fit_wa: { sql: 't.fit_wa', doc: 'width-rule fit: wa' },
   fit_wm: { sql: 't.fit_wm', doc: 'width-rule fit: wm' },

@@ -10,18 +10,19 @@
 import type { Experiment } from '../experiment/load.js';
 import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, stageDataset } from '../models/data/index.js';
 import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
-import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
+import type { DatasetFingerprint, Provenance, QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
 import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, failureKind } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
+import { datasetFingerprint, trainingProvenance } from '../workers/provenance.js';
 import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
-import { openSweep } from './open.js';
+import { type NewVersion, openSweep } from './open.js';
 
 const HEARTBEAT_MS = 10_000;
 
 /** What a sweep reports while it runs (the CLI's progress display implements it). */
 export interface SweepReporter {
-  begin?(info: { sweep: string; dbPath: string; created: boolean; added: number; requeued: number; queued: number; counts: TrialCounts; best: number | null; parallel: number }): void;
+  begin?(info: { sweep: string; dbPath: string; created: boolean; added: number; newVersion: NewVersion | null; requeued: number; queued: number; counts: TrialCounts; best: number | null; parallel: number }): void;
   started?(trial: QueuedTrial, worker: string): void;
   /** `final` is false for a failure that will be retried. */
   finished?(trial: QueuedTrial, result: TrainResult, final: boolean): void;
@@ -72,7 +73,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
   checkFreeSpace(opts.dbPath);
   if (!opts.createSlots) await checkEngine(resources);
   const dataset = new SweepDatasets(exp, opts);
-  const { store, created, added } = recording(opts.dbPath, () => openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig }));
+  const { store, created, added, newVersion } = recording(opts.dbPath, () => openSweep(exp, opts.dbPath, { forceConfig: opts.forceConfig }));
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     store.claimRunner(exp.name);
@@ -89,7 +90,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     const queue = store.queuedTrials(exp.name, queueOptions(exp));
     const summary = store.summary(exp.name);
     opts.reporter?.begin?.({
-      sweep: exp.name, dbPath: opts.dbPath, created, added, requeued, queued: queue.length,
+      sweep: exp.name, dbPath: opts.dbPath, created, added, newVersion, requeued, queued: queue.length,
       counts: summary.counts, best: summary.best_error, parallel,
     });
     const trained = { done: 0, failed: 0, interrupted: 0 };
@@ -183,6 +184,7 @@ async function trainQueue(
   if (opts.signal?.aborted) return { aborted: true, error: null };
   const slots = await (opts.createSlots ?? createSlots)(resources);
   const byRequest = new Map<string, QueuedTrial>();
+  const provenance = new Map<string, Provenance>();
   const started = new Set<string>();
   const recipe: Recipe = { ...exp.recipe, seed: exp.recipe.seed ?? exp.seed };
   const device = exp.resources.gpus.length ? 'cuda' : 'cpu';
@@ -194,7 +196,7 @@ async function trainQueue(
     onStart: (req, slotName) =>
       guard(() => {
         const trial = byRequest.get(req.trial_id)!;
-        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1);
+        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1, provenance.get(req.trial_id));
         started.add(req.trial_id);
         opts.reporter?.started?.(trial, slotName);
       }),
@@ -243,6 +245,7 @@ async function trainQueue(
     const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe, device };
     if (trial.accum_steps > 1) req.accum_steps = trial.accum_steps;
     byRequest.set(req.trial_id, trial);
+    provenance.set(req.trial_id, trainingProvenance(exp.engine, recipe, dataset.fingerprint(trial.spec.input.resolution)));
     pool.push(req);
   }
   try {
@@ -298,6 +301,11 @@ class SweepDatasets {
       this.refs.set(resolution, ref);
     }
     return ref;
+  }
+
+  /** What a training at `resolution` reads, as its provenance records it. */
+  fingerprint(resolution: number): DatasetFingerprint {
+    return datasetFingerprint(this.at(resolution), this.exp.dataset);
   }
 
   private config(resolution: number | undefined): DatasetConfig {

@@ -16,3 +16,8 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** This dse's version (package.json). */
+export function dseVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -126,6 +126,8 @@ export interface TrainResult {
   failure_kind?: FailureKind | null;
   /** The gradient accumulation it trained with (TrainRequest.accum_steps; 1 when absent). */
   accum_steps?: number;
+  /** The engine's library and version, e.g. "torch 2.3.1", where the engine knows it. */
+  engine_version?: string;
 }
 
 /** A failed result's kind: the engine's, else what its error says. */

@@ -70,7 +70,7 @@ export function registerQuery(program: Command): void {
 
   program
     .command('export')
-    .description('write a sweep\'s trials (parameters, complexity, results; json also has the per-epoch curves)')
+    .description('write a sweep\'s trials (parameters, complexity, results; json also has the per-epoch curves, each training\'s provenance, the sweep\'s versions and earlier versions\' results)')
     .argument('<sweep>', 'sweep name')
     .option('--db <file>', 'database file (default: db/<sweep>.sqlite, or whichever db/*.sqlite holds it)')
     .option('--format <format>', 'json | csv', 'json')
@@ -81,7 +81,7 @@ export function registerQuery(program: Command): void {
       const text = withStore(openStoreForSweep(sweep, flags.db), (store) => {
         if (format === 'csv') return render(queryTrials(store, { sweep, order: 'idx' }), 'csv');
         const record = store.requireSweep(sweep);
-        return JSON.stringify({ sweep: record, trials: store.readTrials(sweep) }, null, 2);
+        return JSON.stringify({ sweep: record, versions: store.sweepVersions(sweep), trials: store.readTrials(sweep) }, null, 2);
       });
       if (flags.output) writeOutputFile(flags.output, `${text}\n`, '-o');
       else print(text);

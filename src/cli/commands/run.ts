@@ -136,6 +136,8 @@ class ProgressReporter implements SweepReporter {
     const head = info.created
       ? `sweep ${info.sweep}: created in ${info.dbPath} with ${c.total} sampled models`
       : `sweep ${info.sweep}: continuing in ${info.dbPath} (${c.done} done, ${c.failed} failed of ${c.total}${info.added ? `; ${info.added} models added` : ''})`;
+    const v = info.newVersion;
+    if (v) process.stderr.write(`sweep ${info.sweep}: version ${v.version} (${v.changes}); every trial trains again, the ${v.kept} results of version ${v.version - 1} stay stored under it\n`);
     const requeued = info.requeued ? `; ${info.requeued} left running by a stopped run go back in the queue` : '';
     const best = info.best !== null ? `; best error so far ${formatError(info.best)}` : '';
     process.stderr.write(`${head}${best}${requeued}; ${info.queued} to train on ${info.parallel} worker(s)\n`);

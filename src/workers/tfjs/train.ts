@@ -38,6 +38,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
   const result: TrainResult = {
     trial_id: req.trial_id, status: 'failed', epochs, final_test_err: null, best_test_err: null,
     params_built: null, peak_mem_bytes: null, seconds: 0, error: null, worker: ctx.worker, device: ctx.device, accum_steps: 1,
+    engine_version: `tfjs-core ${tf.version_core}`,
   };
   let model: TfjsModel | null = null;
   let sgd: Sgd | null = null;

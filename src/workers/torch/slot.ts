@@ -54,6 +54,10 @@ export class TorchSlot implements EngineSlot {
     return this.info;
   }
 
+  private engineVersion(): Pick<TrainResult, 'engine_version'> {
+    return this.info ? { engine_version: `torch ${this.info.torch}` } : {};
+  }
+
   /** Starts the process if none is alive, and waits until it is ready. */
   start(): Promise<TrainerProcess> {
     if (this.closed) return Promise.reject(new Error(`torch slot ${this.name} is closed`));
@@ -123,6 +127,7 @@ export class TorchSlot implements EngineSlot {
       worker: this.name,
       device: req.device,
       accum_steps: req.accum_steps ?? 1,
+      ...this.engineVersion(),
       ...extra,
     });
     if (signal.aborted) return outcome('interrupted', null);
@@ -177,7 +182,7 @@ export class TorchSlot implements EngineSlot {
         } else if (msg.event === 'result') {
           const r = msg.result as Omit<TrainResult, 'worker'>;
           const error = r.status === 'done' ? null : withStderr(r.error ?? 'failed without an error message', proc, r.error?.includes('Traceback') ? 0 : 15);
-          finish({ ...r, trial_id: req.trial_id, error, worker: this.name });
+          finish({ ...r, trial_id: req.trial_id, error, worker: this.name, ...this.engineVersion() });
         } else if (msg.event === 'error') {
           finish(outcome('failed', withStderr(`${msg.message}\n${msg.traceback ?? ''}`.trim(), proc, 15)));
         }
