@@ -30,6 +30,12 @@ export interface Recipe {
   augment_flip: boolean;
   seed: number;
   /**
+   * Precise BN statistics (pycls BN.USE_PRECISE_STATS): before every evaluation the BN running
+   * statistics are recomputed exactly over this many training images (the first ones of the split,
+   * unaugmented; clamped to the split's size); 0 keeps the momentum averages of training.
+   */
+  precise_bn: number;
+  /**
    * Wall-clock limit of one training, minutes; unset: derived from the epoch times the sweep has seen
    * (src/workers/timeLimit.ts). A training over its limit fails "timed out" and its engine is stopped.
    */
@@ -50,14 +56,15 @@ export const DEFAULT_RECIPE: Recipe = {
   augment_pad: 4,
   augment_flip: true,
   seed: 0,
+  precise_bn: 8192,
 };
 
 /**
  * Upper bounds of a recipe's counts, checked before anything is allocated: a batch of 65,536 images
  * is beyond any GPU's memory for the networks dse trains, and 10,000 epochs beyond any sweep. A
- * time limit must fit a timer (2^31 ms, 24.8 days).
+ * time limit must fit a timer (2^31 ms, 24.8 days). Precise BN reads at most a split's worth of images.
  */
-export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536, max_minutes: 34_560 } as const;
+export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536, max_minutes: 34_560, precise_bn: 10_000_000 } as const;
 
 /** Learning rate at a (fractional) epoch: linear warmup, then half-period cosine (pycls lr_fun_cos). */
 export function learningRate(recipe: Recipe, epoch: number): number {
@@ -68,6 +75,14 @@ export function learningRate(recipe: Recipe, epoch: number): number {
     value *= recipe.warmup_factor * (1 - alpha) + alpha;
   }
   return value;
+}
+
+/**
+ * The precise-BN pass's batches: full batches of batchSize over the first `images` training images,
+ * at least one (precise_bn_batches in src/models/torch/dse_torch/precise_bn.py).
+ */
+export function preciseBnBatches(trainN: number, batchSize: number, images: number): number {
+  return Math.max(1, Math.floor(Math.min(images, trainN) / batchSize));
 }
 
 export interface TrainRequest {

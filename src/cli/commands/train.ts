@@ -34,6 +34,7 @@ interface TrainOptions extends ModelSourceValues {
   wd?: string;
   labelSmoothing?: string;
   warmupEpochs?: string;
+  preciseBn?: string;
   seed?: string;
   json?: boolean;
 }
@@ -58,6 +59,7 @@ export function registerTrain(program: Command): void {
     .option('--wd <wd>', `weight decay (default ${DEFAULT_RECIPE.weight_decay})`)
     .option('--label-smoothing <e>', `label smoothing (default ${DEFAULT_RECIPE.label_smoothing})`)
     .option('--warmup-epochs <n>', `linear warmup epochs (default ${DEFAULT_RECIPE.warmup_epochs})`)
+    .option('--precise-bn <n>', `training images the BN statistics are recomputed on before each evaluation, 0: off (default ${DEFAULT_RECIPE.precise_bn})`)
     .option('--seed <n>', 'seed of the data subset, initialization and data order (default 0)')
     .option('--json', 'print one JSON object (spec, complexity, dataset, recipe, result) instead of text');
   addModelSourceOptions(cmd).action((opts: TrainOptions) => train(opts));
@@ -95,9 +97,9 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
 
 /** The recipe from the flags, checked against the experiment file's recipe schema (one set of bounds for both). */
 function recipeFrom(opts: TrainOptions, seed: number): Recipe {
-  const flags = { epochs: '--epochs', batch_size: '--batch-size', base_lr: '--lr', weight_decay: '--wd', label_smoothing: '--label-smoothing', warmup_epochs: '--warmup-epochs' } as const;
+  const flags = { epochs: '--epochs', batch_size: '--batch-size', base_lr: '--lr', weight_decay: '--wd', label_smoothing: '--label-smoothing', warmup_epochs: '--warmup-epochs', precise_bn: '--precise-bn' } as const;
   const texts: Record<keyof typeof flags, string | undefined> = {
-    epochs: opts.epochs, batch_size: opts.batchSize, base_lr: opts.lr, weight_decay: opts.wd, label_smoothing: opts.labelSmoothing, warmup_epochs: opts.warmupEpochs,
+    epochs: opts.epochs, batch_size: opts.batchSize, base_lr: opts.lr, weight_decay: opts.wd, label_smoothing: opts.labelSmoothing, warmup_epochs: opts.warmupEpochs, precise_bn: opts.preciseBn,
   };
   const given: Record<string, number> = {};
   for (const [key, text] of Object.entries(texts)) if (text !== undefined) given[key] = parseNumber(text, flags[key as keyof typeof flags], 'number');

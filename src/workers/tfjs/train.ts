@@ -5,6 +5,8 @@
  *   - each epoch a seeded shuffle and floor(n / batch) full batches (the last partial batch is
  *     dropped; a training set smaller than one batch is one batch);
  *   - BN in training mode on batch statistics, eval mode (running statistics) for the test pass;
+ *     with recipe.precise_bn > 0 the running statistics are first recomputed exactly over the first
+ *     precise_bn training images, unaugmented, in training-size batches (pycls precise BN);
  *   - errors are top-1 in percent; train_loss/train_err are means over the epoch's augmented
  *     batches; images_per_sec counts training images over the epoch's training time;
  *   - a non-finite loss fails the trial at once (the step's loss is read every step).
@@ -15,7 +17,7 @@ import { rngFor, shuffle } from '../../models/data/rng.js';
 import { crossEntropy } from '../../models/tfjs/loss.js';
 import { BuildMismatchError, buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
 import { type ModelSpec, SpecError, outputClasses } from '../../space/index.js';
-import { type EpochMetrics, learningRate, OOM_ERROR_PREFIX, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { type EpochMetrics, learningRate, OOM_ERROR_PREFIX, preciseBnBatches, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
 import { fillAugmentedBatch, loadTrainingData, sliceBatch, type TrainingData, TrialDataError } from './data.js';
 import { type FaultKind, faultFor, fireFault } from './faults.js';
 import { Sgd } from './optimizer.js';
@@ -146,6 +148,7 @@ class TrialRun {
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     const seen = this.steps * this.batchSize;
+    this.preciseBn();
     const testErr = this.evaluate();
     return {
       epoch: epoch + 1,
@@ -190,6 +193,20 @@ class TrialRun {
     } finally {
       tf.dispose([x, y, kept.predicted, kept.value, ...Object.values(kept.grads ?? {})].filter((t): t is tf.Tensor => t !== undefined));
     }
+  }
+
+  private preciseBn(): void {
+    const { data } = this;
+    if (this.recipe.precise_bn <= 0) return;
+    const batches = preciseBnBatches(data.train.n, this.batchSize, this.recipe.precise_bn);
+    this.model.recomputeBnStats(() => {
+      for (let b = 0; b < batches; b++) {
+        tf.tidy(() => {
+          const x = tf.tensor4d(sliceBatch(data, data.train, b * this.batchSize, this.batchSize), [this.batchSize, data.height, data.width, data.channels]);
+          this.model.forward(x, true);
+        });
+      }
+    });
   }
 
   /** Top-1 error (percent) on the test split, BN in eval mode. */

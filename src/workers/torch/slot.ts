@@ -203,10 +203,16 @@ export class TorchSlot implements EngineSlot {
 
   /**
    * Eval-mode logits of a batch, with the weights the process initialized (seeded; BN statistics
-   * randomized when asked), by name and in PyTorch's layout: the cross-engine parity check.
+   * randomized when asked, then recomputed by a precise-BN pass over preciseBn.input when given), by
+   * name and in PyTorch's layout: the cross-engine parity check.
    */
-  async forward(network: LoweredNetwork, input: EncodedTensor, opts: { seed: number; randomizeBn: boolean; weightsPath?: string }): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }> {
-    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn, weights_path: opts.weightsPath }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
+  async forward(
+    network: LoweredNetwork,
+    input: EncodedTensor,
+    opts: { seed: number; randomizeBn: boolean; weightsPath?: string; preciseBn?: { input: EncodedTensor; batchSize: number } },
+  ): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }> {
+    const precise = opts.preciseBn && { input: opts.preciseBn.input, batch_size: opts.preciseBn.batchSize };
+    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn, weights_path: opts.weightsPath, precise_bn: precise }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
     return { logits: m.logits, weights: m.weights };
   }
 

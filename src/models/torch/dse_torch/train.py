@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from . import counter, network
 from .data import DATASETS, Augmenter, TrialError
+from .precise_bn import precise_bn_batches, recompute_bn_stats
 from .stdio import log
 
 # oom and oomkill fire only at the full batch (accum_steps 1), so the retry with accumulation passes;
@@ -324,8 +325,26 @@ class Trial:
         train_seconds = time.perf_counter() - t0
         if not math.isfinite(train_loss):
             raise TrialError("non-finite train loss ({}) in epoch {} (lr {:.6g}); the run diverged".format(train_loss, epoch + 1, lr))
+        self.precise_bn()
         test_err = evaluate(self.step_model, data, max(bs, 256), self.autocast, self.cuda)
         return {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_err": train_err, "test_err": test_err, "seconds": time.perf_counter() - t0, "images_per_sec": seen / train_seconds if train_seconds > 0 else 0.0}
+
+    def precise_bn(self):
+        """Recomputes the BN statistics on the first recipe.precise_bn training images, unaugmented,
+        in batches of the training (micro-)batch size; nothing when it is 0."""
+        images = int(self.recipe.get("precise_bn", 0))
+        if images <= 0:
+            return
+        data, pad = self.data, self.data.pad
+        size = max(1, self.batch_size // self.accum)
+
+        def batches():
+            for start, end in precise_bn_batches(data.train_n, size, images):
+                x = data.train_x[start:end, :, pad : pad + data.height, pad : pad + data.width]
+                yield x.contiguous(memory_format=torch.channels_last) if self.cuda else x
+
+        with self.autocast():
+            recompute_bn_stats(self.model, batches())
 
     def check_finite(self):
         if not all(torch.isfinite(p).all() for p in self.model.parameters()):
