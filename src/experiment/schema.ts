@@ -41,6 +41,8 @@ export const DatasetSectionSchema = z
     data_dir: nonEmptyString('a directory path').optional(),
     train_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
     test_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
+    /** Held out of the training subset for ranking; absent: DEFAULT_VAL_FRACTION of it; 0: none. */
+    val_size: boundedInt(0, DATASET_LIMITS.split_size, 'images').optional(),
     resolution: boundedInt(1, DATASET_LIMITS.resolution, 'pixels').optional(),
     /** How images reach `resolution`: bilinear resize, or zero-pad / centre-crop. */
     resize: z.enum(['bilinear', 'pad'], { error: 'expected bilinear or pad' }).optional(),

@@ -116,6 +116,11 @@ export interface EpochMetrics {
   lr: number;
   train_loss: number;
   train_err: number;
+  /**
+   * Top-1 error on the validation split held out of the training subset (the ranking metric); null
+   * or absent when the dataset has none. The test error is reported beside it, never selected on.
+   */
+  val_err?: number | null;
   test_err: number;
   seconds: number;
   images_per_sec: number;
@@ -129,6 +134,9 @@ export interface TrainResult {
   epochs: EpochMetrics[];
   final_test_err: number | null;
   best_test_err: number | null;
+  /** The last and the lowest validation error; null (or absent) without a validation split. */
+  final_val_err?: number | null;
+  best_val_err?: number | null;
   /** Parameter count of the network the engine actually built. */
   params_built: number | null;
   peak_mem_bytes: number | null;
@@ -156,10 +164,25 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** The last and the lowest test error of the epochs a training finished; null before its first epoch. */
-export function testErrors(epochs: readonly EpochMetrics[]): { final_test_err: number | null; best_test_err: number | null } {
-  if (epochs.length === 0) return { final_test_err: null, best_test_err: null };
-  return { final_test_err: epochs[epochs.length - 1].test_err, best_test_err: Math.min(...epochs.map((m) => m.test_err)) };
+export type EpochErrors = Required<Pick<TrainResult, 'final_test_err' | 'best_test_err' | 'final_val_err' | 'best_val_err'>>;
+
+/** No errors: a training that finished no epoch (or failed). */
+export const NO_ERRORS: EpochErrors = { final_test_err: null, best_test_err: null, final_val_err: null, best_val_err: null };
+
+/**
+ * The last and the lowest test and validation errors of the epochs a training finished; null before
+ * its first epoch, and for validation when an epoch has none (epoch_errors in train.py).
+ */
+export function epochErrors(epochs: readonly EpochMetrics[]): EpochErrors {
+  if (epochs.length === 0) return NO_ERRORS;
+  const val = epochs.map((m) => m.val_err);
+  const hasVal = val.every((v): v is number => typeof v === 'number');
+  return {
+    final_test_err: epochs[epochs.length - 1].test_err,
+    best_test_err: Math.min(...epochs.map((m) => m.test_err)),
+    final_val_err: hasVal ? val[val.length - 1] : null,
+    best_val_err: hasVal ? Math.min(...val) : null,
+  };
 }
 
 /** A running engine instance bound to one slot. */

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Complexity, type LoweredNetwork, type ModelSpec, SpecError, lowerSpec } from '../../space/index.js';
-import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, epochErrors } from '../engine.js';
 import { MemoryWatch } from '../memoryWatch.js';
 import { findTorchPython } from './python.js';
 import { type EncodedTensor, type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
@@ -115,7 +115,7 @@ export class TorchSlot implements EngineSlot {
       trial_id: req.trial_id,
       status,
       epochs,
-      ...testErrors(epochs),
+      ...epochErrors(epochs),
       params_built: null,
       peak_mem_bytes: null,
       seconds: (Date.now() - startedAt) / 1000,
