@@ -61,8 +61,8 @@ export function examplePopulation(opts: ExampleOptions): ExampleModel[] {
     const curve: EpochMetrics[] = Array.from({ length: epochs }, (_, i) => {
       // Share of the excess error left after epoch i+1: 1 at the start, 0 after the last epoch.
       const left = (Math.exp((-3 * (i + 1)) / epochs) - Math.exp(-3)) / (1 - Math.exp(-3));
-      const test = error + 40 * left;
-      return { epoch: i + 1, lr: 0.1, train_loss: test / 40, train_err: Math.max(0, test - 3 - i / 2), test_err: test, seconds: 1, images_per_sec: 1000 };
+      const test = error + 40 * left; // the validation error is planted equal to it
+      return { epoch: i + 1, lr: 0.1, train_loss: test / 40, train_err: Math.max(0, test - 3 - i / 2), val_err: test, test_err: test, seconds: 1, images_per_sec: 1000 };
     });
     models.push({ index: models.length, params, spec, cx, error, epochs: curve });
   }
@@ -84,6 +84,8 @@ export function writeExampleSweep(store: Store, opts: ExampleOptions): ExampleMo
       epochs: m.epochs,
       final_test_err: m.error,
       best_test_err: Math.min(...m.epochs.map((e) => e.test_err)),
+      final_val_err: m.error,
+      best_val_err: Math.min(...m.epochs.map((e) => e.test_err)),
       params_built: m.cx.params,
       peak_mem_bytes: null,
       seconds: m.epochs.length,
