@@ -153,8 +153,8 @@ async function main(): Promise<void> {
   );
   const fmt = (v: number) => v.toFixed(2).padStart(6);
   console.log(`stability: ${o.n} models x 2 training seeds x 2 settings, ${o.epochs} epochs, ${o.dataset} ${o.trainSize - o.valSize} train / ${o.valSize} val / ${o.testSize} test at ${o.resolution}px; torch CPU, ${o.slots} slots x ${threads} threads; ${cpus()[0]?.model ?? 'cpu'}; ${seconds.toFixed(0)} s`);
-  console.log('setting        rank by  spearman      KS  mean|dEDF|');
-  for (const r of rows) console.log(`${r.config.padEnd(15)}${r.metric.padEnd(7)}${fmt(r.spearman)}  ${fmt(r.ks)}  ${fmt(r.mean_edf_shift)}`);
+  console.log('setting          rank by  spearman      KS  mean|dEDF|');
+  for (const r of rows) console.log(`${r.config.padEnd(17)}${r.metric.padEnd(8)}${fmt(r.spearman)}  ${fmt(r.ks)}  ${fmt(r.mean_edf_shift)}`);
   if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, seconds, rows }, null, 2));
 }
 
