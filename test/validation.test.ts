@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorOf, fallbackNotes, parseErrorKind } from '../src/analysis/metrics.js';
+import { examplePopulation } from '../src/analysis/examplePopulation.js';
+import { openStore } from '../src/store/index.js';
+import { querySql } from '../src/store/query.js';
 import { DatasetError, loadDataset, prepareDatasetDetailed, readTensorFile } from '../src/models/data/index.js';
 import { rngFor } from '../src/models/data/rng.js';
 import { holdOut } from '../src/models/data/subset.js';
@@ -108,4 +111,29 @@ describe('ranking on the validation error', () => {
     assert.deepEqual(fallbackNotes([{ label: 'old', trials: [trial(null, 30)] }], parseErrorKind('final', 'test')), []);
     assert.throws(() => parseErrorKind('final', 'train'), /--metric: expected val or test, got "train"/);
   });
+});
+
+test('the store keeps both errors; trials_view ranks by the validation error, else the test error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dse-val-store-'));
+  const store = openStore(join(dir, 'v.sqlite'), { create: true });
+  try {
+    store.createSweep({ name: 's', config: { name: 's' }, config_hash: 'h', seed: 1, n: 2, space: 'regnetx' }, examplePopulation({ sweep: 's', n: 2, seed: 1 }));
+    const [withVal, without] = store.readTrials('s');
+    for (const t of [withVal, without]) store.trialStarted(t.id, 'w#0');
+    const result = (val: number | null): TrainResult => ({
+      trial_id: 'x', status: 'done', epochs: [{ epoch: 1, lr: 0.1, train_loss: 1, train_err: 9, val_err: val, test_err: 30, seconds: 1, images_per_sec: 1 }],
+      final_test_err: 30, best_test_err: 30, final_val_err: val, best_val_err: val, params_built: null, peak_mem_bytes: null, seconds: 1, error: null, worker: 'w#0', device: 'cpu',
+    });
+    store.trialFinished(withVal.id, result(12));
+    store.trialFinished(without.id, result(null));
+    const rows = querySql(store, 'SELECT id, error, best_error, val_error, test_error, best_test_error FROM trials_view ORDER BY id').rows;
+    assert.deepEqual(rows.map((r) => [r.error, r.best_error, r.val_error, r.test_error, r.best_test_error]), [[12, 12, 12, 30, 30], [30, 30, null, 30, 30]]);
+    assert.deepEqual(querySql(store, 'SELECT val_err, test_err FROM epochs ORDER BY trial_id').rows, [{ val_err: 12, test_err: 30 }, { val_err: null, test_err: 30 }]);
+    const back = store.readTrials('s');
+    assert.deepEqual([back[0].final_val_err, back[0].epochs[0].val_err, back[1].final_val_err], [12, 12, null]);
+    assert.equal(store.summary('s').best_error, 12);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

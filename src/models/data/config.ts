@@ -25,7 +25,7 @@ export interface DatasetConfig {
   test_size?: number;
   /**
    * Images of the training subset held out as a validation split (class-stratified, seeded): models
-   * are ranked on it, never on the test split. Absent: defaultValSize; 0: no validation split.
+   * are ranked on it, never on the test split. Absent: DEFAULT_VAL_FRACTION of it; 0: none.
    */
   val_size?: number;
   /** Square resolution to bring images to; the dataset's own when absent. */
