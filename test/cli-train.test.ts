@@ -29,11 +29,11 @@ function dse(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
-/** A one-epoch training of a 2.5k-parameter network on 64 synthetic 8x8 images. */
+/** A one-epoch training of a 2.5k-parameter network on 64 synthetic 8x8 images, 8 of them held out for validation. */
 const TINY = [
   'train', '--model', 'anynet', '--depths', '1', '--widths', '8', '--strides', '1', '--block', 'res_basic_block',
   '--stem', 'res_stem_cifar', '--stem-w', '8', '--resolution', '8', '--classes', '4',
-  '--dataset', 'synthetic', '--train-size', '64', '--test-size', '32', '--epochs', '1', '--batch-size', '16',
+  '--dataset', 'synthetic', '--train-size', '64', '--val-size', '8', '--test-size', '32', '--epochs', '1', '--batch-size', '16',
 ];
 
 function assertOneLineError(run: Run, ...parts: string[]): void {
@@ -63,10 +63,11 @@ describe('dse train', () => {
       const out = run.stdout;
       assert.match(out, /^model: 3x8x8 input, 1 blocks, 4 classes$/m);
       assert.match(out, /^flops\s+\S+ kF \([\d,]+\)$/m);
-      assert.match(out, /^dataset synthetic: 64 train \/ 32 test, 3x8x8, 4 classes, mean \[/m);
+      assert.match(out, /^dataset synthetic: 56 train \/ 8 validation \/ 32 test, 3x8x8, 4 classes, mean \[/m);
       assert.match(out, new RegExp(`^training on ${engine}:\\S+#0 \\(cpu\\): 1 epochs, batch 16, lr 0.1, wd 0.0005$`, 'm'));
-      assert.match(out, /^epoch\s+lr\s+train_loss\s+train_err\s+test_err\s+seconds\s+img\/s$/m);
-      assert.match(out, /^\s+1\s+0\.01250\s+\d+\.\d{4}\s+\d+\.\d{2}\s+\d+\.\d{2}\s/m);
+      assert.match(out, /^epoch\s+lr\s+train_loss\s+train_err\s+val_err\s+test_err\s+seconds\s+img\/s$/m);
+      assert.match(out, /^\s+1\s+0\.01250\s+\d+\.\d{4}\s+\d+\.\d{2}\s+\d+\.\d{2}\s+\d+\.\d{2}\s/m);
+      assert.match(out, /^final validation error \d+\.\d{2}%, best \d+\.\d{2}%\nfinal test error \d+\.\d{2}%, best \d+\.\d{2}%$/m);
       assert.match(out, new RegExp(`^result: done on ${engine}:\\S+#0 in `, 'm'));
       assert.match(out, /^params built [\d,]+ \(matches the count\)$/m);
     });
@@ -79,7 +80,7 @@ describe('dse train', () => {
     const json = JSON.parse(run.stdout) as { result: { status: string; error: string }; complexity: { params: number }; dataset: { train_n: number } };
     assert.equal(json.result.status, 'failed');
     assert.match(json.result.error, /non-finite/i);
-    assert.equal(json.dataset.train_n, 64);
+    assert.equal(json.dataset.train_n, 56);
     assertOneLineError(run, 'training failed', 'non-finite');
   });
 
@@ -136,10 +137,10 @@ describe('dse data', () => {
   });
 
   test('info prints sizes, classes and channel statistics; check reports a broken folder', async () => {
-    const run = await dse(['data', 'info', 'synthetic', '--train-size', '40', '--test-size', '10', '--classes', '4', '--resolution', '8', '--json']);
+    const run = await dse(['data', 'info', 'synthetic', '--train-size', '40', '--val-size', '8', '--test-size', '10', '--classes', '4', '--resolution', '8', '--json']);
     assert.equal(run.code, 0, run.stderr);
-    const info = JSON.parse(run.stdout) as { train: number; test: number; mean: number[]; classes: { train: number }[] };
-    assert.deepEqual([info.train, info.test, info.mean.length, info.classes.map((c) => c.train)], [40, 10, 3, [10, 10, 10, 10]]);
+    const info = JSON.parse(run.stdout) as { train: number; val: number; test: number; mean: number[]; classes: { train: number }[] };
+    assert.deepEqual([info.train, info.val, info.test, info.mean.length, info.classes.map((c) => c.train)], [32, 8, 10, 3, [8, 8, 8, 8]]);
     assertOneLineError(await dse(['data', 'check', 'cifar10', '--data-dir', root]), 'data_batch_1.bin not found');
     assertOneLineError(await dse(['data', 'info', 'imagenet']), 'unknown dataset "imagenet"');
   });

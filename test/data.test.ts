@@ -91,7 +91,7 @@ describe('fashion-mnist (IDX)', () => {
   test('reads the real Debian files when installed', (t) => {
     const dir = '/usr/share/datasets/fashion-mnist';
     if (!existsSync(join(dir, 'train-images-idx3-ubyte.gz'))) return t.skip(`${dir} is not installed`);
-    const ds = loadDataset({ name: 'fashion-mnist', seed: 0 });
+    const ds = loadDataset({ name: 'fashion-mnist', seed: 0, val_size: 0 });
     assert.deepEqual([ds.train.n, ds.test.n, ds.height, ds.width, ds.channels, ds.num_classes], [60000, 10000, 28, 28, 1, 10]);
     assert.deepEqual(classCounts(ds.train.y), new Array(10).fill(6000));
     assert.deepEqual(classCounts(ds.test.y), new Array(10).fill(1000));
@@ -171,7 +171,7 @@ describe('subsets', () => {
   test('loadDataset draws train and test subsets by seed and keeps images with their labels', () => {
     const dir = freshDir();
     writeFashionMnist(dir, 200, 50);
-    const cfg = { name: 'fashion-mnist' as const, data_dir: dir, train_size: 30, test_size: 10, seed: 3 };
+    const cfg = { name: 'fashion-mnist' as const, data_dir: dir, train_size: 30, test_size: 10, seed: 3, val_size: 0 };
     const a = loadDataset(cfg);
     assert.deepEqual([a.train.n, a.test.n], [30, 10]);
     assert.deepEqual(classCounts(a.train.y), new Array(10).fill(3));
@@ -241,7 +241,7 @@ describe('statistics and transforms', () => {
 
 describe('synthetic', () => {
   test('any size, channels, classes and resolution, deterministic by seed', () => {
-    const cfg = { name: 'synthetic' as const, train_size: 60, test_size: 15, channels: 2, num_classes: 3, resolution: 12, seed: 5 };
+    const cfg = { name: 'synthetic' as const, train_size: 60, test_size: 15, channels: 2, num_classes: 3, resolution: 12, seed: 5, val_size: 0 };
     const a = loadDataset(cfg);
     assert.deepEqual([a.train.n, a.test.n, a.channels, a.height, a.width, a.num_classes], [60, 15, 2, 12, 12, 3]);
     assert.equal(a.train.x.length, 60 * 2 * 144);
@@ -289,7 +289,7 @@ describe('prepared dataset cache', () => {
     const cfg = { name: 'synthetic' as const, train_size: 40, test_size: 10, resolution: 8, seed: 2 };
     const first = prepareDatasetDetailed(cfg, cache);
     assert.equal(first.cached, false);
-    assert.deepEqual([first.train_n, first.test_n, first.ref.resolution, first.ref.channels, first.ref.num_classes], [40, 10, 8, 3, 10]);
+    assert.deepEqual([first.train_n, first.val_n, first.test_n, first.ref.resolution, first.ref.channels, first.ref.num_classes], [36, 4, 10, 8, 3, 10]);
     const expected = loadDataset(cfg);
     const onDisk = readTensorFile(first.ref.path);
     assert.deepEqual(onDisk.train.x, expected.train.x);
@@ -317,7 +317,7 @@ describe('prepared dataset cache', () => {
     const cache = freshDir();
     const dir = freshDir();
     writeFashionMnist(dir, 30, 10);
-    const cfg = { name: 'fashion-mnist' as const, data_dir: dir, seed: 0 };
+    const cfg = { name: 'fashion-mnist' as const, data_dir: dir, seed: 0, val_size: 0 };
     const first = prepareDatasetDetailed(cfg, cache);
     assert.equal(prepareDatasetDetailed(cfg, cache).cached, true);
     writeFashionMnist(dir, 31, 10);

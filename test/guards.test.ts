@@ -88,7 +88,7 @@ describe('the mutation experiment', () => {
         trial_id: 'mutant',
         spec: REGNET,
         dataset: { name: 'none', path: '/nonexistent', num_classes: 10, channels: 3, resolution: 32, mean: [0, 0, 0], std: [1, 1, 1] },
-        recipe: { epochs: 1, batch_size: 8, base_lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0, bn_weight_decay: true, warmup_epochs: 0, warmup_factor: 0.1, label_smoothing: 0, augment_pad: 0, augment_flip: false, seed: 0 },
+        recipe: { epochs: 1, batch_size: 8, base_lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0, bn_weight_decay: true, warmup_epochs: 0, warmup_factor: 0.1, label_smoothing: 0, augment_pad: 0, augment_flip: false, seed: 0, precise_bn: 0 },
         device: 'cpu',
       },
       mutated(network),

@@ -35,7 +35,7 @@ before(async () => {
   writeExampleSweep(store, { sweep: 'regnet', n: 48, seed: 4 });
   writeExampleSweep(store, { sweep: 'anynet', n: 40, seed: 5, space: 'anynet', bestFlops: 60e6 });
   store.close();
-  html = await buildReport(loadSweeps(['regnet', 'anynet'], db), { error: 'final', bins: 3, top: 3, bootstrap: { samples: 1000, seed: 0 } });
+  html = await buildReport(loadSweeps(['regnet', 'anynet'], db), { error: { at: 'final', split: 'val' }, bins: 3, top: 3, bootstrap: { samples: 1000, seed: 0 } });
   writeFileSync(reportPath, html);
 });
 
@@ -90,7 +90,7 @@ test('opened in headless Chromium: no console errors, no requests beyond the fil
 });
 
 test('a normalized EDF that cannot be drawn (empty bin) becomes a note, not a failed report', async () => {
-  const small = await buildReport(loadSweeps(['anynet'], db), { error: 'best', bins: 200, top: 2, bootstrap: { samples: 200 } });
+  const small = await buildReport(loadSweeps(['anynet'], db), { error: { at: 'best', split: 'val' }, bins: 200, top: 2, bootstrap: { samples: 200 } });
   assert.match(small, /<p class="note" id="fig-edf-flops-note">Not drawn: anynet: normalized EDF: flops bin \d+ of 200/);
   assert.match(small, /<figure id="fig-edf">/);
   assert.match(small, /lowest top-1 test error over the epochs/);
@@ -108,7 +108,7 @@ test('the report shows what the results were trained with, from the trainings, a
   const store = openStore(mixedDb, { create: true });
   writeExampleSweep(store, { sweep: 'mixed', n: 30, seed: 6, recipeEpochsOf: (i) => (i < 10 ? 3 : 5) });
   store.close();
-  const mixed = await buildReport(loadSweeps(['mixed'], mixedDb), { error: 'final', bins: 3, top: 2, bootstrap: { samples: 200 } });
+  const mixed = await buildReport(loadSweeps(['mixed'], mixedDb), { error: { at: 'final', split: 'val' }, bins: 3, top: 2, bootstrap: { samples: 200 } });
   assert.match(mixed, /<p class="note" id="provenance-mixed-0">mixed: its results were trained with 2 recipes; they are not directly comparable\.<\/p>/);
   assert.match(mixed, /<td>mixed<\/td><td>recipe<\/td><td>epochs 5, [^<]*<\/td><td>20<\/td>/);
   assert.match(mixed, /<td>mixed<\/td><td>recipe<\/td><td>epochs 3, [^<]*<\/td><td>10<\/td>/);

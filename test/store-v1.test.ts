@@ -75,7 +75,10 @@ test('status, query, fit and analyze read it (migrating it once), with every cou
 
 test('dse run resumes it: the 3 unfinished trials train, the 3 finished ones are not trained again', (t) => {
   const db = copy(t);
-  const run = dse(['run', EXPERIMENT, '--db', db]);
+  const refused = dse(['run', EXPERIMENT, '--db', db]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /different config \(recipe\.precise_bn: \(unset\) -> 8192\)/, 'dse 0.1 trained without precise BN statistics');
+  const run = dse(['run', EXPERIMENT, '--db', db, '--force-config']);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(run.stdout + run.stderr, /6\/6 done, 0 failed; this run trained 3 \(\+0 failed, 0 interrupted\)/);
   const raw = new Database(db, { readonly: true });
@@ -96,5 +99,5 @@ test('a database it cannot migrate (no write access) is one line saying what to 
   chmodSync(db, 0o444);
   const status = dse(['status', 'v1-resume', '--db', db]);
   assert.equal(status.code, 2);
-  assert.match(status.stderr, /schema version 1 is older than this dse's 4 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
+  assert.match(status.stderr, /schema version 1 is older than this dse's 5 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
 });

@@ -10,7 +10,7 @@ import { regnetSpec, regnetStages } from '../space/index.js';
 import type { ModelSpec } from '../space/index.js';
 import type { Store } from '../store/store.js';
 import type { NewTrial } from '../store/types.js';
-import type { EpochMetrics, Recipe, TrainResult } from '../workers/engine.js';
+import { DEFAULT_RECIPE, type EpochMetrics, type Recipe, type TrainResult } from '../workers/engine.js';
 import { trainingProvenance } from '../workers/provenance.js';
 
 export interface ExampleOptions {
@@ -64,8 +64,8 @@ export function examplePopulation(opts: ExampleOptions): ExampleModel[] {
     const curve: EpochMetrics[] = Array.from({ length: epochs }, (_, i) => {
       // Share of the excess error left after epoch i+1: 1 at the start, 0 after the last epoch.
       const left = (Math.exp((-3 * (i + 1)) / epochs) - Math.exp(-3)) / (1 - Math.exp(-3));
-      const test = error + 40 * left;
-      return { epoch: i + 1, lr: 0.1, train_loss: test / 40, train_err: Math.max(0, test - 3 - i / 2), test_err: test, seconds: 1, images_per_sec: 1000 };
+      const test = error + 40 * left; // the validation error is planted equal to it
+      return { epoch: i + 1, lr: 0.1, train_loss: test / 40, train_err: Math.max(0, test - 3 - i / 2), val_err: test, test_err: test, seconds: 1, images_per_sec: 1000 };
     });
     models.push({ index: models.length, params, spec, cx, error, epochs: curve });
   }
@@ -74,7 +74,7 @@ export function examplePopulation(opts: ExampleOptions): ExampleModel[] {
 
 const EXAMPLE_RECIPE: Omit<Recipe, 'epochs' | 'seed'> = {
   batch_size: 128, base_lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 5e-4, bn_weight_decay: true,
-  warmup_epochs: 0, warmup_factor: 0.1, label_smoothing: 0, augment_pad: 4, augment_flip: true,
+  warmup_epochs: 0, warmup_factor: 0.1, label_smoothing: 0, augment_pad: 4, augment_flip: true, precise_bn: DEFAULT_RECIPE.precise_bn,
 };
 const EXAMPLE_DATASET = {
   key: 'example', name: 'synthetic', train_size: null, test_size: null, resolution: NETWORK.resolution, channels: 3, num_classes: NETWORK.numClasses,
@@ -97,6 +97,8 @@ export function writeExampleSweep(store: Store, opts: ExampleOptions): ExampleMo
       epochs: m.epochs,
       final_test_err: m.error,
       best_test_err: Math.min(...m.epochs.map((e) => e.test_err)),
+      final_val_err: m.error,
+      best_val_err: Math.min(...m.epochs.map((e) => e.test_err)),
       params_built: m.cx.params,
       peak_mem_bytes: null,
       seconds: m.epochs.length,

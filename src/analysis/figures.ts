@@ -15,7 +15,7 @@ import { widthsChart, type WidthProfile } from './charts/widths.js';
 import { complexityWeights, formatAmount } from './edf.js';
 import { efficiencyCurve } from './efficiency.js';
 import type { LoadedSweep } from './load.js';
-import { ERROR_LABEL, type ErrorKind, metric, scoredTrials, type Scored } from './metrics.js';
+import { errorLabel, type ErrorKind, metric, scoredTrials, type Scored } from './metrics.js';
 import { fitWidthRules, type FitPoolOptions } from './fitPool.js';
 import { DEFAULT_FIT_GRID } from './grid.js';
 import type { WidthFit } from './widthFit.js';
@@ -64,7 +64,7 @@ export function edfFigure(pops: readonly Population[], kind: ErrorKind, normaliz
   if (!normalize) {
     return edfChart(
       pops.map((p) => ({ name: p.label, errors: p.models.map((m) => m.error) })),
-      { title: 'error EDF', subtitle: 'F(e) = share of models with error < e', errorLabel: ERROR_LABEL[kind] },
+      { title: 'error EDF', subtitle: 'F(e) = share of models with error < e', errorLabel: errorLabel(kind) },
     );
   }
   const by = normalize.by;
@@ -82,7 +82,7 @@ export function edfFigure(pops: readonly Population[], kind: ErrorKind, normaliz
   return edfChart(series, {
     title: `${by}-normalized error EDF`,
     subtitle: `${normalize.bins} ${normalize.scale === 'linear' ? 'linear' : 'log'}-spaced ${by} bins over [${formatAmount(range[0])}, ${formatAmount(range[1])}], equal weight per bin`,
-    errorLabel: ERROR_LABEL[kind],
+    errorLabel: errorLabel(kind),
   });
 }
 
@@ -101,7 +101,7 @@ export function efficiencyFigure(pops: readonly Population[], kind: ErrorKind, r
     {
       title: 'random search efficiency',
       subtitle: `expected best error among k models drawn ${replacement ? 'with' : 'without'} replacement (exact)`,
-      errorLabel: ERROR_LABEL[kind],
+      errorLabel: errorLabel(kind),
     },
   );
 }
@@ -122,7 +122,7 @@ export function scatterFigure(pops: readonly Population[], metricName: string, k
     panels.push({ name: p.label, colorIndex: i, points: thin(points, MAX_SCATTER_POINTS), bootstrap: result });
   });
   if (panels.length === 0) return null;
-  return bootstrapScatterChart(m, panels, { errorLabel: ERROR_LABEL[kind] });
+  return bootstrapScatterChart(m, panels, { errorLabel: errorLabel(kind) });
 }
 
 /** At most `max` of the points, an evenly spaced deterministic subset (the points are in error order). */
@@ -147,7 +147,7 @@ export function fitFigure(pops: readonly Population[], fits: ReadonlyMap<number,
     }),
   );
   if (points.length === 0) throw new UserError('width fit: no trained model has a fit');
-  return fitScatterChart(points, { errorLabel: ERROR_LABEL[kind], subtitle: `${points.length} models; the width rule fitted to each model's per-block widths` });
+  return fitScatterChart(points, { errorLabel: errorLabel(kind), subtitle: `${points.length} models; the width rule fitted to each model's per-block widths` });
 }
 
 export function widthProfile(s: Scored, fit: WidthFit | null, rank: string): WidthProfile {

@@ -10,22 +10,48 @@ import type { TrialRecord } from '../store/types.js';
 import { KIND_PARAMS, RESOLUTION_PARAMS } from '../sampler/definition.js';
 import { UserError } from '../util/errors.js';
 
-export type ErrorKind = 'final' | 'best';
-
-export const ERROR_LABEL: Record<ErrorKind, string> = {
-  final: 'top-1 error (%)',
-  best: 'best top-1 error (%)',
-};
-
-/** The trial's test error: after the last epoch (final, dse's "error") or the lowest over epochs (best, pycls's). */
-export function errorOf(trial: TrialRecord, kind: ErrorKind): number | null {
-  const e = kind === 'final' ? trial.final_test_err : trial.best_test_err;
-  return typeof e === 'number' && Number.isFinite(e) ? e : null;
+/**
+ * Which error ranks the models: after the last epoch (`at` final, dse's "error") or the lowest over
+ * the epochs (best, pycls's), on the validation split (the ranking metric; a trial trained without
+ * one falls back to its test error, see fallbackNotes) or on the test split.
+ */
+export interface ErrorKind {
+  at: 'final' | 'best';
+  split: 'val' | 'test';
 }
 
-export function parseErrorKind(text: string): ErrorKind {
-  if (text === 'final' || text === 'best') return text;
-  throw new UserError(`--error: expected final or best, got "${text}"`);
+export const DEFAULT_ERROR_KIND: ErrorKind = { at: 'final', split: 'val' };
+
+export function errorLabel(kind: ErrorKind): string {
+  return `${kind.at === 'best' ? 'best ' : ''}top-1 ${kind.split === 'val' ? 'validation' : 'test'} error (%)`;
+}
+
+/** The trial's validation error, when it was trained with a validation split. */
+function valErrorOf(trial: TrialRecord, at: ErrorKind['at']): number | null {
+  return finite(at === 'final' ? trial.final_val_err : trial.best_val_err);
+}
+
+/** The trial's error of this kind; a trial without a validation error gives its test error for split val. */
+export function errorOf(trial: TrialRecord, kind: ErrorKind): number | null {
+  if (kind.split === 'val') {
+    const val = valErrorOf(trial, kind.at);
+    if (val !== null) return val;
+  }
+  return finite(kind.at === 'final' ? trial.final_test_err : trial.best_test_err);
+}
+
+export function parseErrorKind(at: string, split: string = DEFAULT_ERROR_KIND.split): ErrorKind {
+  if (at !== 'final' && at !== 'best') throw new UserError(`--error: expected final or best, got "${at}"`);
+  if (split !== 'val' && split !== 'test') throw new UserError(`--metric: expected val or test, got "${split}"`);
+  return { at, split };
+}
+
+/** One line per sweep whose trained models have no validation error, when ranking on validation. */
+export function fallbackNotes(sweeps: readonly { label: string; trials: readonly TrialRecord[] }[], kind: ErrorKind): string[] {
+  if (kind.split !== 'val') return [];
+  return sweeps
+    .filter((s) => s.trials.some((t) => t.status === 'done' && valErrorOf(t, kind.at) === null && errorOf(t, kind) !== null))
+    .map((s) => `note: sweep ${s.label} has models without a validation error (trained without a validation split, or before dse kept one); they are ranked by their test error`);
 }
 
 /** A trained model of a population: its trial and its error. */

@@ -41,6 +41,8 @@ export const DatasetSectionSchema = z
     data_dir: nonEmptyString('a directory path').optional(),
     train_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
     test_size: boundedInt(1, DATASET_LIMITS.split_size, 'images').optional(),
+    /** Held out of the training subset for ranking; absent: DEFAULT_VAL_FRACTION of it; 0: none. */
+    val_size: boundedInt(0, DATASET_LIMITS.split_size, 'images').optional(),
     resolution: boundedInt(1, DATASET_LIMITS.resolution, 'pixels').optional(),
     /** How images reach `resolution`: bilinear resize, or zero-pad / centre-crop. */
     resize: z.enum(['bilinear', 'pad'], { error: 'expected bilinear or pad' }).optional(),
@@ -75,6 +77,8 @@ export const RecipeSectionSchema = z.strictObject({
   label_smoothing: nonNegative().lt(1, { error: 'expected a number in [0, 1)' }).default(d.label_smoothing),
   augment_pad: nonNegativeInt().default(d.augment_pad),
   augment_flip: boolean().default(d.augment_flip),
+  /** Training images the BN statistics are recomputed on before each evaluation; 0: off. */
+  precise_bn: boundedInt(0, RECIPE_LIMITS.precise_bn, 'images').default(d.precise_bn),
   /** Seed of every trial's initialization and data order; defaults to the experiment's seed. */
   seed: boundedInt(0, SWEEP_LIMITS.seed).optional(),
   /** Time limit of one training, minutes; unset: derived from observed epoch times (src/workers/timeLimit.ts). */

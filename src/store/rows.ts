@@ -122,6 +122,8 @@ export interface TrialRow extends TrialColumns {
   seconds: number | null;
   final_test_err: number | null;
   best_test_err: number | null;
+  final_val_err: number | null;
+  best_val_err: number | null;
   params_built: number | null;
   peak_mem_bytes: number | null;
   failure_kind: FailureKind | null;
@@ -157,6 +159,8 @@ export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Recor
     seconds: row.seconds,
     final_test_err: row.final_test_err,
     best_test_err: row.best_test_err,
+    final_val_err: row.final_val_err ?? null,
+    best_val_err: row.best_val_err ?? null,
     fit:
       row.fit_w0 === null || row.fit_wa === null || row.fit_wm === null || row.fit_err === null
         ? null
@@ -220,6 +224,7 @@ export function trainingRecord(row: TrainingRow): TrainingRecord {
 
 export interface EpochRow extends EpochMetrics {
   trial_id: number;
+  val_err: number | null;
 }
 
 export function epochMetrics(row: EpochRow): EpochMetrics {
@@ -228,6 +233,7 @@ export function epochMetrics(row: EpochRow): EpochMetrics {
     lr: row.lr,
     train_loss: row.train_loss,
     train_err: row.train_err,
+    val_err: row.val_err ?? null,
     test_err: row.test_err,
     seconds: row.seconds,
     images_per_sec: row.images_per_sec,

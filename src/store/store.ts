@@ -297,7 +297,7 @@ export class Store {
         this.db
           .prepare(
             `UPDATE trials SET status = 'running', attempts = ?, worker = ?, device = NULL, started = ?, finished = NULL, seconds = NULL,
-               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ? WHERE id = ?`,
+               final_test_err = NULL, best_test_err = NULL, final_val_err = NULL, best_val_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ? WHERE id = ?`,
           )
           .run(attempt, worker, now, accumSteps, trialId);
         this.db.prepare('DELETE FROM epochs WHERE trial_id = ?').run(trialId);
@@ -322,8 +322,8 @@ export class Store {
     this.writable();
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, test_err, seconds, images_per_sec)
-         SELECT @trial_id, @epoch, @lr, @train_loss, @train_err, @test_err, @seconds, @images_per_sec
+        `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, val_err, test_err, seconds, images_per_sec)
+         SELECT @trial_id, @epoch, @lr, @train_loss, @train_err, @val_err, @test_err, @seconds, @images_per_sec
          WHERE EXISTS (SELECT 1 FROM trials WHERE id = @trial_id AND status = 'running')`,
       )
       .run(epochParams(trialId, m));
@@ -339,15 +339,16 @@ export class Store {
         if (!row) throw new Error(`no trial with id ${trialId}`);
         if (row.status !== 'running') throw new Error(`trial ${trialId} got a result while ${row.status}`);
         const upsertEpoch = this.db.prepare(
-          `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, test_err, seconds, images_per_sec)
-           VALUES (@trial_id, @epoch, @lr, @train_loss, @train_err, @test_err, @seconds, @images_per_sec)`,
+          `INSERT OR REPLACE INTO epochs (trial_id, epoch, lr, train_loss, train_err, val_err, test_err, seconds, images_per_sec)
+           VALUES (@trial_id, @epoch, @lr, @train_loss, @train_err, @val_err, @test_err, @seconds, @images_per_sec)`,
         );
         for (const m of result.epochs) upsertEpoch.run(epochParams(trialId, m));
         const done = result.status === 'done';
         this.db
           .prepare(
             `UPDATE trials SET status = @status, failures = failures + @failed, last_error = @error, worker = @worker, device = @device,
-               finished = @now, seconds = @seconds, final_test_err = @final, best_test_err = @best, params_built = @params_built,
+               finished = @now, seconds = @seconds, final_test_err = @final, best_test_err = @best,
+               final_val_err = @final_val, best_val_err = @best_val, params_built = @params_built,
                peak_mem_bytes = @peak_mem, failure_kind = @kind WHERE id = @id`,
           )
           .run({
@@ -361,6 +362,8 @@ export class Store {
             seconds: result.seconds,
             final: done ? result.final_test_err : null,
             best: done ? result.best_test_err : null,
+            final_val: done ? finite(result.final_val_err) : null,
+            best_val: done ? finite(result.best_val_err) : null,
             params_built: result.params_built,
             peak_mem: result.peak_mem_bytes,
             kind: failureKind(result),
@@ -444,7 +447,7 @@ export class Store {
   private summaryNow(sweep: string): SweepSummary {
     const record = this.requireSweep(sweep);
     const stats = this.db
-      .prepare(`SELECT MIN(final_test_err) AS best, AVG(seconds) AS mean_seconds FROM trials WHERE sweep_id = ? AND status = 'done'`)
+      .prepare(`SELECT MIN(COALESCE(final_val_err, final_test_err)) AS best, AVG(seconds) AS mean_seconds FROM trials WHERE sweep_id = ? AND status = 'done'`)
       .get(record.id) as { best: number | null; mean_seconds: number | null };
     const running = this.db
       .prepare(`SELECT idx AS "index", started, worker FROM trials WHERE sweep_id = ? AND status = 'running' ORDER BY started, idx`)
@@ -490,6 +493,7 @@ function epochParams(trialId: number, m: EpochMetrics): Record<string, number | 
     lr: m.lr,
     train_loss: finite(m.train_loss),
     train_err: finite(m.train_err),
+    val_err: finite(m.val_err),
     test_err: finite(m.test_err),
     seconds: finite(m.seconds),
     images_per_sec: finite(m.images_per_sec),

@@ -76,6 +76,12 @@ export interface TrialRecord {
   seconds: number | null;
   final_test_err: number | null;
   best_test_err: number | null;
+  /**
+   * Validation errors (the ranking metric, src/analysis/metrics.ts); null when trained without a
+   * validation split. Optional so hand-built records may leave them out.
+   */
+  final_val_err?: number | null;
+  best_val_err?: number | null;
   /** Fitted quantized linear width rule (dse fit), null until fitted. */
   fit: { w0: number; wa: number; wm: number; e_fit: number } | null;
   epochs: EpochMetrics[];

@@ -30,6 +30,12 @@ export interface Recipe {
   augment_flip: boolean;
   seed: number;
   /**
+   * Precise BN statistics (pycls BN.USE_PRECISE_STATS): before every evaluation the BN running
+   * statistics are recomputed exactly over this many training images (the first ones of the split,
+   * unaugmented; clamped to the split's size); 0 keeps the momentum averages of training.
+   */
+  precise_bn: number;
+  /**
    * Wall-clock limit of one training, minutes; unset: derived from the epoch times the sweep has seen
    * (src/workers/timeLimit.ts). A training over its limit fails "timed out" and its engine is stopped.
    */
@@ -50,14 +56,15 @@ export const DEFAULT_RECIPE: Recipe = {
   augment_pad: 4,
   augment_flip: true,
   seed: 0,
+  precise_bn: 8192,
 };
 
 /**
  * Upper bounds of a recipe's counts, checked before anything is allocated: a batch of 65,536 images
  * is beyond any GPU's memory for the networks dse trains, and 10,000 epochs beyond any sweep. A
- * time limit must fit a timer (2^31 ms, 24.8 days).
+ * time limit must fit a timer (2^31 ms, 24.8 days). Precise BN reads at most a split's worth of images.
  */
-export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536, max_minutes: 34_560 } as const;
+export const RECIPE_LIMITS = { epochs: 10_000, batch_size: 65_536, max_minutes: 34_560, precise_bn: 10_000_000 } as const;
 
 /** Learning rate at a (fractional) epoch: linear warmup, then half-period cosine (pycls lr_fun_cos). */
 export function learningRate(recipe: Recipe, epoch: number): number {
@@ -68,6 +75,14 @@ export function learningRate(recipe: Recipe, epoch: number): number {
     value *= recipe.warmup_factor * (1 - alpha) + alpha;
   }
   return value;
+}
+
+/**
+ * The precise-BN pass's batches: full batches of batchSize over the first `images` training images,
+ * at least one (precise_bn_batches in src/models/torch/dse_torch/precise_bn.py).
+ */
+export function preciseBnBatches(trainN: number, batchSize: number, images: number): number {
+  return Math.max(1, Math.floor(Math.min(images, trainN) / batchSize));
 }
 
 export interface TrainRequest {
@@ -101,6 +116,11 @@ export interface EpochMetrics {
   lr: number;
   train_loss: number;
   train_err: number;
+  /**
+   * Top-1 error on the validation split held out of the training subset (the ranking metric); null
+   * or absent when the dataset has none. The test error is reported beside it, never selected on.
+   */
+  val_err?: number | null;
   test_err: number;
   seconds: number;
   images_per_sec: number;
@@ -114,6 +134,9 @@ export interface TrainResult {
   epochs: EpochMetrics[];
   final_test_err: number | null;
   best_test_err: number | null;
+  /** The last and the lowest validation error; null (or absent) without a validation split. */
+  final_val_err?: number | null;
+  best_val_err?: number | null;
   /** Parameter count of the network the engine actually built. */
   params_built: number | null;
   peak_mem_bytes: number | null;
@@ -143,10 +166,25 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** The last and the lowest test error of the epochs a training finished; null before its first epoch. */
-export function testErrors(epochs: readonly EpochMetrics[]): { final_test_err: number | null; best_test_err: number | null } {
-  if (epochs.length === 0) return { final_test_err: null, best_test_err: null };
-  return { final_test_err: epochs[epochs.length - 1].test_err, best_test_err: Math.min(...epochs.map((m) => m.test_err)) };
+export type EpochErrors = Required<Pick<TrainResult, 'final_test_err' | 'best_test_err' | 'final_val_err' | 'best_val_err'>>;
+
+/** No errors: a training that finished no epoch (or failed). */
+export const NO_ERRORS: EpochErrors = { final_test_err: null, best_test_err: null, final_val_err: null, best_val_err: null };
+
+/**
+ * The last and the lowest test and validation errors of the epochs a training finished; null before
+ * its first epoch, and for validation when an epoch has none (epoch_errors in train.py).
+ */
+export function epochErrors(epochs: readonly EpochMetrics[]): EpochErrors {
+  if (epochs.length === 0) return NO_ERRORS;
+  const val = epochs.map((m) => m.val_err);
+  const hasVal = val.every((v): v is number => typeof v === 'number');
+  return {
+    final_test_err: epochs[epochs.length - 1].test_err,
+    best_test_err: Math.min(...epochs.map((m) => m.test_err)),
+    final_val_err: hasVal ? val[val.length - 1] : null,
+    best_val_err: hasVal ? Math.min(...val) : null,
+  };
 }
 
 /** A running engine instance bound to one slot. */

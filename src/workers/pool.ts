@@ -20,7 +20,7 @@
  * - A callback that throws (say, the store cannot write) aborts the pool the same way, and run()
  *   then rejects with that error once the running trials are back.
  */
-import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, failureKind, testErrors } from './engine.js';
+import { EngineUnavailableError, type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, failureKind, NO_ERRORS, epochErrors } from './engine.js';
 import { EpochClock, minutes } from './timeLimit.js';
 
 export interface PoolCallbacks {
@@ -78,7 +78,7 @@ export function errorText(e: unknown): string {
 export function syntheticResult(req: TrainRequest, worker: string, status: TrainResult['status'], error: string, seconds = 0, epochs: EpochMetrics[] = []): TrainResult {
   return {
     trial_id: req.trial_id, status, epochs,
-    ...(status === 'done' ? testErrors(epochs) : { final_test_err: null, best_test_err: null }),
+    ...(status === 'done' ? epochErrors(epochs) : NO_ERRORS),
     params_built: null, peak_mem_bytes: null, seconds, error, worker, device: req.device,
   };
 }
@@ -308,12 +308,12 @@ export class Pool {
       this.limitWatchers.delete(armLimit);
     }
     if (timedOut !== null && !this.abortedFlag && result.status !== 'done') {
-      result = { ...result, status: 'failed', final_test_err: null, best_test_err: null, error: timedOut, failure_kind: 'timeout' };
+      result = { ...result, status: 'failed', ...NO_ERRORS, error: timedOut, failure_kind: 'timeout' };
     }
 
     const badEpoch = nanEpoch ?? nonFiniteEpoch(result.epochs);
     if (badEpoch && result.status !== 'failed') {
-      result = { ...result, status: 'failed', final_test_err: null, best_test_err: null, error: `non-finite training loss (${badEpoch.train_loss}) at epoch ${badEpoch.epoch}` };
+      result = { ...result, status: 'failed', ...NO_ERRORS, error: `non-finite training loss (${badEpoch.train_loss}) at epoch ${badEpoch.epoch}` };
     }
     if (this.abortedFlag && result.status === 'failed' && !badEpoch) {
       result = { ...result, status: 'interrupted', error: result.error ? `interrupted (${result.error})` : 'interrupted' };

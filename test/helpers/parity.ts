@@ -74,7 +74,7 @@ export async function parity(slot: TorchSlot, spec: ModelSpec, opts: { batch?: n
 }
 
 /** The weights file the torch engine writes (protocol.py write_weights). */
-function readWeights(path: string): Record<string, TorchTensor> {
+export function readWeights(path: string): Record<string, TorchTensor> {
   const buf = readFileSync(path);
   const headLen = buf.readUInt32LE(0);
   const header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as Record<string, [number, number[]]>;

@@ -17,7 +17,7 @@ export const SPEC = buildAnyNetSpec(
   { stem: 'res_stem_cifar', stemW: 8, blockType: 'res_bottleneck_block', resolution: RES, numClasses: CLASSES, inputChannels: CHANNELS },
 );
 
-function dataset(trainN: number, testN: number): ImageDataset {
+function dataset(trainN: number, testN: number, valN = 0): ImageDataset {
   const rng = seedrandom('torch-data');
   const pixels = CHANNELS * RES * RES;
   const patterns = Array.from({ length: CLASSES }, () => Float64Array.from({ length: pixels }, () => 40 + 175 * rng()));
@@ -30,14 +30,14 @@ function dataset(trainN: number, testN: number): ImageDataset {
     }
     return { x, y, n };
   };
-  return { name: 'synthetic-test', num_classes: CLASSES, channels: CHANNELS, height: RES, width: RES, train: split(trainN), test: split(testN), mean: [0.5, 0.5], std: [0.25, 0.25] };
+  return { name: 'synthetic-test', num_classes: CLASSES, channels: CHANNELS, height: RES, width: RES, train: split(trainN), test: split(testN), ...(valN > 0 && { val: split(valN) }), mean: [0.5, 0.5], std: [0.25, 0.25] };
 }
 
-/** Runs fn with a 128-image training set (and 32 test images) written to a temporary file. */
-export async function withDataset<T>(fn: (ref: DatasetRef) => Promise<T>): Promise<T> {
+/** Runs fn with a 128-image training set (and 32 test images, and valN validation images) written to a temporary file. */
+export async function withDataset<T>(fn: (ref: DatasetRef) => Promise<T>, valN = 0): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'dse-torch-data-'));
   try {
-    const ds = dataset(128, 32);
+    const ds = dataset(128, 32, valN);
     const path = join(dir, 'synthetic.dsedata');
     writeTensorFile(path, ds);
     return await fn({ name: ds.name, path, num_classes: CLASSES, channels: CHANNELS, resolution: RES, mean: ds.mean, std: ds.std });

@@ -34,8 +34,8 @@ import {
 } from '../../analysis/figures.js';
 import { fitWidthRules } from '../../analysis/fitPool.js';
 import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
-import { loadSweeps, parseSweepRef } from '../../analysis/load.js';
-import { type ErrorKind, metric, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
+import { type LoadedSweep, loadSweeps, parseSweepRef } from '../../analysis/load.js';
+import { DEFAULT_ERROR_KIND, type ErrorKind, errorLabel, fallbackNotes, metric, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
 import { bestWorstRules } from '../../analysis/populationRule.js';
 import { figureFormat, writeFigure } from '../../analysis/render.js';
 import { checkOutputFile, writeOutputFile } from '../../util/files.js';
@@ -45,11 +45,20 @@ import type { WidthFit } from '../../analysis/widthFit.js';
 const DB_HELP = 'database file for sweeps named without one (default: db/<sweep>.sqlite, or whichever db/*.sqlite holds it)';
 const THREADS_HELP = 'worker threads for fitting the width rule (fewer than 500 models are fitted in one thread)';
 const ERROR_HELP = 'which error: final (after the last epoch, as dse query "error") or best (lowest over epochs, as pycls)';
+const METRIC_HELP = 'which split ranks the models: val (the validation split held out of the training set; a model trained without one falls back to its test error, with a note) or test';
 
 interface CommonFlags {
   db?: string;
   output?: string;
   error: string;
+  metric: string;
+}
+
+/** The sweeps, saying on stderr which of them fall back to test errors. */
+function loadRanked(refs: readonly string[], db: string | undefined, kind: ErrorKind): LoadedSweep[] {
+  const sweeps = loadSweeps(refs, db);
+  for (const note of fallbackNotes(sweeps, kind)) process.stderr.write(`${note}\n`);
+  return sweeps;
 }
 
 export function registerAnalysis(program: Command): void {
@@ -70,7 +79,8 @@ function registerFit(program: Command): void {
     .argument('<sweep>', 'sweep name, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
     .option('--top <k>', 'models in the best and worst groups of the population rule', '10')
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('-o, --output <file>', 'also plot e_fit against error (.svg or .png)')
     .option('--w0 <min:max:step>', 'w0 grid', axisText(DEFAULT_FIT_GRID.w0))
     .option('--wa <min:max:step>', 'wa grid', axisText(DEFAULT_FIT_GRID.wa))
@@ -78,7 +88,7 @@ function registerFit(program: Command): void {
     .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
     .option('--dry-run', 'print, but do not store the fits')
     .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; threads: string; dryRun?: boolean }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       const top = positiveInt('--top', flags.top);
       if (flags.output) {
         figureFormat(flags.output);
@@ -96,6 +106,7 @@ function registerFit(program: Command): void {
         const sweep = store.requireSweep(ref.name);
         const trials = store.readTrials(sweep.name);
         if (trials.length === 0) throw new UserError(`sweep ${sweep.name} has no trials`);
+        for (const note of fallbackNotes([{ label: sweep.name, trials }], kind)) process.stderr.write(`${note}\n`);
         const started = performance.now();
         const computed = await fitWidthRules(trials.map((t) => blockWidths(t.spec)), grid, { threads });
         const fits = trials.map((t, i) => ({ trialId: t.id, ...computed[i] }));
@@ -135,7 +146,7 @@ function fitReport(name: string, trials: readonly TrialRecord[], fits: readonly 
       continue;
     }
     const meanFit = models.reduce((s, m) => s + (m.trial.fit?.e_fit ?? 0), 0) / models.length;
-    lines.push(`${name.padEnd(9)} w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} * j   (R^2 ${fmt(rule.r2)}, ${rule.points} blocks; mean e_fit ${fmt(meanFit)}; ${kind} error ${fmt(models[0].error)}..${fmt(models[models.length - 1].error)})`);
+    lines.push(`${name.padEnd(9)} w_j = ${fmt(rule.w0)} + ${fmt(rule.wa)} * j   (R^2 ${fmt(rule.r2)}, ${rule.points} blocks; mean e_fit ${fmt(meanFit)}; ${errorLabel(kind)} ${fmt(models[0].error)}..${fmt(models[models.length - 1].error)})`);
   }
   return lines.join('\n');
 }
@@ -147,7 +158,8 @@ function registerPlotEdf(plot: Command): void {
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
     .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-edf.svg)')
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--normalized <by>', 'weigh models so each complexity bin counts equally: flops | params')
     .option('--bins <k>', 'complexity bins for --normalized', '10')
     .option('--range <lo:hi>', 'complexity range for --normalized (default: the range all sweeps share)')
@@ -159,7 +171,7 @@ function registerPlotEdf(plot: Command): void {
     .option('--fraction <share>', 'share of the models drawn per round (with --split)', '0.25')
     .option('--seed <n>', 'bootstrap seed (with --split)', '0')
     .action(async (refs: string[], flags: CommonFlags & { normalized?: string; bins: string; range?: string; linearBins?: boolean; at?: string; inclusive?: boolean; split?: string; samples: string; fraction: string; seed: string }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       const output = outputPath(flags.output, refs, flags.normalized ? `edf-${flags.normalized}` : 'edf');
       let normalize: NormalizeOptions | undefined;
       if (flags.normalized !== undefined) {
@@ -167,7 +179,7 @@ function registerPlotEdf(plot: Command): void {
         normalize = { by: flags.normalized, bins: positiveInt('--bins', flags.bins), range: flags.range ? parseRange(flags.range) : undefined, scale: flags.linearBins ? 'linear' : 'log' };
       } else if (flags.range || flags.linearBins) throw new UserError('--range and --linear-bins apply to --normalized EDFs; add --normalized flops|params');
       const points = flags.at === undefined ? undefined : numberList('--at', flags.at);
-      const sweeps = populations(loadSweeps(refs, flags.db), kind);
+      const sweeps = populations(loadRanked(refs, flags.db, kind), kind);
       requireTrained(sweeps);
       const split = flags.split === undefined ? null : splitPopulations(sweeps, flags.split);
       const pops = split ?? sweeps;
@@ -201,16 +213,17 @@ function registerPlotScatter(plot: Command): void {
     .requiredOption('--x <metric>', 'flops, params, acts, depth, num_stages, w0, wa, wm, group_w, bot_mul, se_r, e_fit, fit_w0/wa/wm, ws[i], ds[i], gs[i], bs[i]')
     .option('--db <file>', DB_HELP)
     .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-<metric>.svg)')
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--samples <B>', 'bootstrap rounds', '10000')
     .option('--fraction <share>', 'share of the models drawn per round', '0.25')
     .option('--seed <n>', 'bootstrap seed', '0')
     .action(async (refs: string[], flags: CommonFlags & { x: string; samples: string; fraction: string; seed: string }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       metric(flags.x); // an unknown metric is refused before any sweep is read
       const output = outputPath(flags.output, refs, flags.x.replace(/[^a-z0-9_]/gi, ''));
       const bootstrap = bootstrapFlags(flags);
-      const pops = populations(loadSweeps(refs, flags.db), kind);
+      const pops = populations(loadRanked(refs, flags.db, kind), kind);
       requireTrained(pops);
       const spec = scatterFigure(pops, flags.x, kind, bootstrap);
       if (!spec) throw new UserError(`--x ${flags.x}: no trained model of ${pops.map((p) => p.label).join(', ')} has two or more distinct values of it`);
@@ -256,16 +269,17 @@ function registerBestWorstPlot(
     .argument('<sweep>', 'sweep name, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
     .option('-o, --output <file>', `output .svg or .png (default: <sweep>-${def.name}.svg)`)
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--best <k>', 'best models', def.best)
     .option('--worst <k>', 'worst models', def.worst)
     .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       const output = outputPath(flags.output, [ref], def.name);
       const best = nonNegativeInt('--best', flags.best);
       const worst = nonNegativeInt('--worst', flags.worst);
       if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
-      const [pop] = populations(loadSweeps([ref], flags.db), kind);
+      const [pop] = populations(loadRanked([ref], flags.db, kind), kind);
       requireTrained([pop]);
       await writeFigure(output, await def.figure(pop, best, worst, kind));
       print(`wrote ${output}`);
@@ -279,12 +293,13 @@ function registerPlotEfficiency(plot: Command): void {
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
     .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-efficiency.svg)')
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--replacement', 'draw with replacement')
     .action(async (refs: string[], flags: CommonFlags & { replacement?: boolean }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       const output = outputPath(flags.output, refs, 'efficiency');
-      const pops = populations(loadSweeps(refs, flags.db), kind);
+      const pops = populations(loadRanked(refs, flags.db, kind), kind);
       await writeFigure(output, efficiencyFigure(pops, kind, !!flags.replacement));
       print(`wrote ${output}`);
     });
@@ -297,7 +312,8 @@ function registerAnalyze(program: Command): void {
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
     .option('-o, --output <file>', 'output .html (default: <first sweep>-report.html)')
-    .option('--error <kind>', ERROR_HELP, 'final')
+    .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
+    .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--top <k>', 'models per best / worst group', '5')
     .option('--bins <k>', 'bins of the normalized EDFs', '10')
     .option('--samples <B>', 'bootstrap rounds', '10000')
@@ -305,11 +321,11 @@ function registerAnalyze(program: Command): void {
     .option('--seed <n>', 'bootstrap seed', '0')
     .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
     .action(async (refs: string[], flags: CommonFlags & { top: string; bins: string; samples: string; fraction: string; seed: string; threads: string }) => {
-      const kind = parseErrorKind(flags.error);
+      const kind = parseErrorKind(flags.error, flags.metric);
       const output = flags.output ?? `${parseSweepRef(refs[0]).name}-report.html`;
       if (!/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, got "${output}"`);
       checkOutputFile(output, '-o');
-      const html = await buildReport(loadSweeps(refs, flags.db), {
+      const html = await buildReport(loadRanked(refs, flags.db, kind), {
         error: kind,
         top: positiveInt('--top', flags.top),
         bins: positiveInt('--bins', flags.bins),

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import {
-  DATASET_LIMITS, DATASET_NAMES, type DatasetConfig, type DatasetName, OFFICIAL_SIZES, type ResizeMode, classNames, dataDirOf, defaultCacheDir, downloadCifar10,
+  DATASET_LIMITS, DATASET_NAMES, DEFAULT_VAL_FRACTION, type DatasetConfig, type DatasetName, OFFICIAL_SIZES, type ResizeMode, classNames, dataDirOf, defaultCacheDir, downloadCifar10,
   loadDataset, loadRawDataset, sourceFiles,
 } from '../../models/data/index.js';
 import { UserError } from '../../util/errors.js';
@@ -17,6 +17,7 @@ interface InfoOptions {
   dataDir?: string;
   trainSize?: string;
   testSize?: string;
+  valSize?: string;
   resolution?: string;
   resize?: string;
   channels?: string;
@@ -62,6 +63,7 @@ export function registerData(program: Command): void {
     .option('--data-dir <dir>', 'folder with the dataset files')
     .option('--train-size <n>', 'a class-stratified training subset of n images')
     .option('--test-size <n>', 'a test subset of n images')
+    .option('--val-size <n>', `validation images held out of the training images (default ${100 * DEFAULT_VAL_FRACTION}%; 0: none)`)
     .option('--resolution <px>', 'resize to this square resolution')
     .option('--resize <mode>', 'bilinear or pad', 'bilinear')
     .option('--channels <c>', 'channels (synthetic: any; fashion-mnist: 1 or 3)')
@@ -73,6 +75,7 @@ export function registerData(program: Command): void {
       const cfg: DatasetConfig = {
         name: datasetName(name), data_dir: opts.dataDir, seed: parseNumber(opts.seed ?? '0', '--seed', 'nonNegativeInt'),
         train_size: num(opts.trainSize, '--train-size'), test_size: num(opts.testSize, '--test-size'),
+        val_size: opts.valSize === undefined ? undefined : parseNumber(opts.valSize, '--val-size', 'nonNegativeInt', DATASET_LIMITS.split_size),
         resolution: num(opts.resolution, '--resolution'), channels: num(opts.channels, '--channels'), num_classes: num(opts.classes, '--classes'),
         resize: resizeMode(opts.resize),
       };
@@ -87,7 +90,7 @@ export function registerData(program: Command): void {
       const testCounts = counts(ds.test.y);
       const info = {
         name: ds.name, data_dir: cfg.name === 'synthetic' ? null : dataDirOf(cfg), cache_dir: defaultCacheDir(),
-        train: ds.train.n, test: ds.test.n, channels: ds.channels, height: ds.height, width: ds.width, num_classes: ds.num_classes,
+        train: ds.train.n, val: ds.val?.n ?? 0, test: ds.test.n, channels: ds.channels, height: ds.height, width: ds.width, num_classes: ds.num_classes,
         mean: ds.mean, std: ds.std,
         classes: names.map((n, c) => ({ label: c, name: n, train: trainCounts[c], test: testCounts[c] })),
       };
@@ -97,7 +100,7 @@ export function registerData(program: Command): void {
       }
       const lines = [
         `${info.name}${info.data_dir ? ` (${info.data_dir})` : ' (generated)'}`,
-        `  images   ${info.train} train, ${info.test} test, ${info.channels}x${info.height}x${info.width} (CxHxW)`,
+        `  images   ${info.train} train, ${info.val} validation, ${info.test} test, ${info.channels}x${info.height}x${info.width} (CxHxW)`,
         `  mean     ${info.mean.map((v) => v.toFixed(4)).join(' ')}   (per channel, 0..1 scale, training set)`,
         `  std      ${info.std.map((v) => v.toFixed(4)).join(' ')}`,
         `  classes  ${info.num_classes}:`,

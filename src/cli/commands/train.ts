@@ -7,7 +7,7 @@
  *   dse train --spec model.json --dataset cifar10 --device cuda --epochs 10
  */
 import type { Command } from 'commander';
-import { DATASET_LIMITS, DATASET_NAMES, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
+import { DATASET_LIMITS, DATASET_NAMES, DEFAULT_VAL_FRACTION, type DatasetConfig, type DatasetName, NATIVE_SHAPES, type PreparedDataset, prepareDatasetDetailed } from '../../models/data/index.js';
 import { type ModelSpec, blockCount, complexity, complexityLines, outputClasses, withCommas } from '../../space/index.js';
 import { UserError } from '../../util/errors.js';
 import { DEFAULT_RECIPE, type EngineName, type EpochMetrics, type Recipe, type TrainRequest, type TrainResult } from '../../workers/engine.js';
@@ -27,6 +27,7 @@ interface TrainOptions extends ModelSourceValues {
   dataDir?: string;
   trainSize?: string;
   testSize?: string;
+  valSize?: string;
   resize?: string;
   epochs?: string;
   batchSize?: string;
@@ -34,6 +35,7 @@ interface TrainOptions extends ModelSourceValues {
   wd?: string;
   labelSmoothing?: string;
   warmupEpochs?: string;
+  preciseBn?: string;
   seed?: string;
   json?: boolean;
 }
@@ -51,6 +53,7 @@ export function registerTrain(program: Command): void {
     .option('--data-dir <dir>', 'folder with the dataset files (default: per dataset, see `dse data info`)')
     .option('--train-size <n>', 'training images: a class-stratified seeded subset (default: all; synthetic 2048)')
     .option('--test-size <n>', 'test images (default: all; synthetic 512)')
+    .option('--val-size <n>', `validation images held out of the training images (default ${100 * DEFAULT_VAL_FRACTION}% of them; 0: none)`)
     .option('--resize <mode>', 'how images reach --resolution: bilinear or pad (zero-pad / centre-crop)', 'bilinear')
     .option('--epochs <n>', `training epochs (default ${DEFAULT_RECIPE.epochs})`)
     .option('--batch-size <n>', `batch size (default ${DEFAULT_RECIPE.batch_size})`)
@@ -58,6 +61,7 @@ export function registerTrain(program: Command): void {
     .option('--wd <wd>', `weight decay (default ${DEFAULT_RECIPE.weight_decay})`)
     .option('--label-smoothing <e>', `label smoothing (default ${DEFAULT_RECIPE.label_smoothing})`)
     .option('--warmup-epochs <n>', `linear warmup epochs (default ${DEFAULT_RECIPE.warmup_epochs})`)
+    .option('--precise-bn <n>', `training images the BN statistics are recomputed on before each evaluation, 0: off (default ${DEFAULT_RECIPE.precise_bn})`)
     .option('--seed <n>', 'seed of the data subset, initialization and data order (default 0)')
     .option('--json', 'print one JSON object (spec, complexity, dataset, recipe, result) instead of text');
   addModelSourceOptions(cmd).action((opts: TrainOptions) => train(opts));
@@ -86,6 +90,7 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
     name, seed, data_dir: opts.dataDir,
     train_size: opts.trainSize === undefined ? undefined : parseNumber(opts.trainSize, '--train-size', 'positiveInt', DATASET_LIMITS.split_size),
     test_size: opts.testSize === undefined ? undefined : parseNumber(opts.testSize, '--test-size', 'positiveInt', DATASET_LIMITS.split_size),
+    val_size: opts.valSize === undefined ? undefined : parseNumber(opts.valSize, '--val-size', 'nonNegativeInt', DATASET_LIMITS.split_size),
     resolution: synthetic || spec.input.resolution !== shape.resolution ? spec.input.resolution : undefined,
     resize: choice(opts.resize ?? 'bilinear', '--resize', ['bilinear', 'pad'] as const),
     channels: synthetic || spec.input.channels !== shape.channels ? spec.input.channels : undefined,
@@ -95,9 +100,9 @@ function datasetConfig(opts: TrainOptions, name: DatasetName, spec: ModelSpec, s
 
 /** The recipe from the flags, checked against the experiment file's recipe schema (one set of bounds for both). */
 function recipeFrom(opts: TrainOptions, seed: number): Recipe {
-  const flags = { epochs: '--epochs', batch_size: '--batch-size', base_lr: '--lr', weight_decay: '--wd', label_smoothing: '--label-smoothing', warmup_epochs: '--warmup-epochs' } as const;
+  const flags = { epochs: '--epochs', batch_size: '--batch-size', base_lr: '--lr', weight_decay: '--wd', label_smoothing: '--label-smoothing', warmup_epochs: '--warmup-epochs', precise_bn: '--precise-bn' } as const;
   const texts: Record<keyof typeof flags, string | undefined> = {
-    epochs: opts.epochs, batch_size: opts.batchSize, base_lr: opts.lr, weight_decay: opts.wd, label_smoothing: opts.labelSmoothing, warmup_epochs: opts.warmupEpochs,
+    epochs: opts.epochs, batch_size: opts.batchSize, base_lr: opts.lr, weight_decay: opts.wd, label_smoothing: opts.labelSmoothing, warmup_epochs: opts.warmupEpochs, precise_bn: opts.preciseBn,
   };
   const given: Record<string, number> = {};
   for (const [key, text] of Object.entries(texts)) if (text !== undefined) given[key] = parseNumber(text, flags[key as keyof typeof flags], 'number');
@@ -110,8 +115,8 @@ function recipeFrom(opts: TrainOptions, seed: number): Recipe {
   return { ...parsed.data, seed };
 }
 
-const EPOCH_HEADER = ['epoch', 'lr', 'train_loss', 'train_err', 'test_err', 'seconds', 'img/s'];
-const EPOCH_WIDTHS = [5, 10, 10, 9, 8, 8, 9];
+const EPOCH_HEADER = ['epoch', 'lr', 'train_loss', 'train_err', 'val_err', 'test_err', 'seconds', 'img/s'];
+const EPOCH_WIDTHS = [5, 10, 10, 9, 8, 8, 8, 9];
 
 function tableLine(cells: string[]): string {
   return cells.map((c, i) => c.padStart(EPOCH_WIDTHS[i])).join('  ');
@@ -120,19 +125,22 @@ function tableLine(cells: string[]): string {
 /** One table line per epoch (engines count epochs from 1). */
 export function epochLine(m: EpochMetrics): string {
   const f = (v: number, digits: number) => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(digits));
-  return tableLine([String(m.epoch), m.lr.toPrecision(4), f(m.train_loss, 4), f(m.train_err, 2), f(m.test_err, 2), f(m.seconds, 1), f(m.images_per_sec, 0)]);
+  return tableLine([String(m.epoch), m.lr.toPrecision(4), f(m.train_loss, 4), f(m.train_err, 2), typeof m.val_err === 'number' ? f(m.val_err, 2) : '-', f(m.test_err, 2), f(m.seconds, 1), f(m.images_per_sec, 0)]);
 }
 
 function datasetLine(p: PreparedDataset): string {
   const r = p.ref;
   const stats = (v: number[]) => `[${v.map((x) => x.toFixed(4)).join(', ')}]`;
-  return `dataset ${r.name}: ${p.train_n} train / ${p.test_n} test, ${r.channels}x${r.resolution}x${r.resolution}, ${r.num_classes} classes, mean ${stats(r.mean)} std ${stats(r.std)}${p.cached ? ' (cached)' : ''}`;
+  return `dataset ${r.name}: ${p.train_n} train / ${p.val_n} validation / ${p.test_n} test, ${r.channels}x${r.resolution}x${r.resolution}, ${r.num_classes} classes, mean ${stats(r.mean)} std ${stats(r.std)}${p.cached ? ' (cached)' : ''}`;
 }
 
 function resultLines(result: TrainResult, counted: number): string[] {
   const err = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}%`);
   const lines = [`result: ${result.status} on ${result.worker} in ${result.seconds.toFixed(1)} s`];
-  if (result.status === 'done') lines.push(`final test error ${err(result.final_test_err)}, best ${err(result.best_test_err)}`);
+  if (result.status === 'done') {
+    if (typeof result.final_val_err === 'number') lines.push(`final validation error ${err(result.final_val_err)}, best ${err(result.best_val_err ?? null)}`);
+    lines.push(`final test error ${err(result.final_test_err)}, best ${err(result.best_test_err)}`);
+  }
   if (result.params_built !== null) {
     lines.push(`params built ${withCommas(result.params_built)}${result.params_built === counted ? ' (matches the count)' : ` (the count says ${withCommas(counted)})`}`);
   }
@@ -186,7 +194,7 @@ async function train(opts: TrainOptions): Promise<void> {
   }
   if (!result) throw new UserError('interrupted before the training started');
   if (opts.json) {
-    const json = { spec, complexity: cx, dataset: { ...prepared.ref, train_n: prepared.train_n, test_n: prepared.test_n }, recipe, engine, result };
+    const json = { spec, complexity: cx, dataset: { ...prepared.ref, train_n: prepared.train_n, val_n: prepared.val_n, test_n: prepared.test_n }, recipe, engine, result };
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     for (const line of resultLines(result, cx.params)) out(line);

@@ -23,6 +23,11 @@ export interface DatasetConfig {
   /** Size of the training subset (class-stratified, seeded); the whole split when absent. */
   train_size?: number;
   test_size?: number;
+  /**
+   * Images of the training subset held out as a validation split (class-stratified, seeded): models
+   * are ranked on it, never on the test split. Absent: DEFAULT_VAL_FRACTION of it; 0: none.
+   */
+  val_size?: number;
   /** Square resolution to bring images to; the dataset's own when absent. */
   resolution?: number;
   resize?: ResizeMode;
@@ -32,6 +37,16 @@ export interface DatasetConfig {
   num_classes?: number;
   /** Seeds the subset draw (and, for synthetic, the images themselves). */
   seed: number;
+}
+
+/** The validation split's default share of the training subset. */
+export const DEFAULT_VAL_FRACTION = 0.1;
+
+/** Validation images of a config whose training subset has trainN images. */
+export function valSizeOf(cfg: Pick<DatasetConfig, 'val_size'>, trainN: number): number {
+  const size = cfg.val_size ?? Math.floor(trainN * DEFAULT_VAL_FRACTION);
+  if (size >= trainN) throw new DatasetError(`dataset val_size ${size} leaves no training images of ${trainN}; use a smaller val_size (0: no validation split)`);
+  return size;
 }
 
 /** Defaults of the synthetic dataset: small enough for a smoke test, large enough to learn from. */
@@ -98,6 +113,7 @@ export function validateDatasetConfig(cfg: DatasetConfig): void {
   const L = DATASET_LIMITS;
   checkCount('train_size', cfg.train_size, 1, L.split_size);
   checkCount('test_size', cfg.test_size, 1, L.split_size);
+  checkCount('val_size', cfg.val_size, 0, L.split_size);
   checkCount('resolution', cfg.resolution, 1, L.resolution);
   checkCount('channels', cfg.channels, 1, L.channels);
   checkCount('num_classes', cfg.num_classes, L.num_classes.min, L.num_classes.max);

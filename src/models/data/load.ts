@@ -1,10 +1,10 @@
 /** loadDataset: a DatasetConfig in, a ready ImageDataset (subset, channels, resolution, statistics) out. */
 import { existsSync } from 'node:fs';
 import { CIFAR10_CLASSES, loadCifar10 } from './cifar10.js';
-import { type DatasetConfig, dataDirOf, SYNTHETIC_DEFAULTS, validateDatasetConfig } from './config.js';
+import { type DatasetConfig, dataDirOf, SYNTHETIC_DEFAULTS, validateDatasetConfig, valSizeOf } from './config.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashionMnist.js';
 import { rngFor } from './rng.js';
-import { subsetSplit } from './subset.js';
+import { holdOut, subsetSplit } from './subset.js';
 import { generateSynthetic } from './synthetic.js';
 import { channelStats, replicateChannels, resizeDataset } from './transform.js';
 import { DatasetError, type ImageDataset, type RawDataset } from './types.js';
@@ -42,13 +42,18 @@ function matchChannels(ds: RawDataset, channels: number | undefined): RawDataset
 
 export function loadDataset(cfg: DatasetConfig): ImageDataset {
   let ds = loadRawDataset(cfg);
+  const item = ds.channels * ds.height * ds.width;
   if (cfg.name !== 'synthetic') {
-    const item = ds.channels * ds.height * ds.width;
     ds = {
       ...ds,
       train: subsetSplit(ds.train, cfg.train_size, item, rngFor(cfg.seed, 'subset-train'), `${cfg.name}: a training subset`),
       test: subsetSplit(ds.test, cfg.test_size, item, rngFor(cfg.seed, 'subset-test'), `${cfg.name}: a test subset`),
     };
+  }
+  // The validation split comes out of the training subset before anything is computed from it.
+  const { kept, held } = holdOut(ds.train, valSizeOf(cfg, ds.train.n), item, rngFor(cfg.seed, 'subset-val'));
+  ds = { ...ds, train: kept, val: held };
+  if (cfg.name !== 'synthetic') {
     if (cfg.resolution !== undefined) ds = resizeDataset(ds, cfg.resolution, cfg.resize ?? 'bilinear');
     ds = matchChannels(ds, cfg.channels); // after resizing: replicated planes need resizing only once
   }

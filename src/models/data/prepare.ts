@@ -8,14 +8,14 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cifar10Paths } from './cifar10.js';
-import { type DatasetConfig, dataDirOf, SYNTHETIC_DEFAULTS, validateDatasetConfig } from './config.js';
+import { DEFAULT_VAL_FRACTION, type DatasetConfig, dataDirOf, SYNTHETIC_DEFAULTS, validateDatasetConfig } from './config.js';
 import { fashionMnistPaths } from './fashionMnist.js';
 import { loadDataset } from './load.js';
 import { readTensorFileHeader, type TensorFileHeader, writeTensorFile } from './tensorFile.js';
 import { DatasetError, type DatasetRef } from './types.js';
 
 /** Bumped whenever a loader or transform changes the bytes it produces, so old cache entries are not reused. */
-const PREPARE_VERSION = 1;
+const PREPARE_VERSION = 2;
 
 /** The dataset cache folder: $DSE_CACHE_DIR, else ~/.cache/dse/datasets. */
 export function defaultCacheDir(): string {
@@ -43,6 +43,7 @@ export function datasetKey(cfg: DatasetConfig): string {
   const normalized = {
     v: PREPARE_VERSION, name: cfg.name, data_dir: synthetic ? null : dataDirOf(cfg),
     train_size: cfg.train_size ?? synthetic?.train_size ?? null, test_size: cfg.test_size ?? synthetic?.test_size ?? null,
+    val_size: cfg.val_size ?? { fraction: DEFAULT_VAL_FRACTION },
     resolution: cfg.resolution ?? synthetic?.resolution ?? null,
     resize: synthetic || cfg.resolution === undefined ? null : (cfg.resize ?? 'bilinear'),
     channels: cfg.channels ?? synthetic?.channels ?? null, num_classes: cfg.num_classes ?? synthetic?.num_classes ?? null,
@@ -62,6 +63,8 @@ export interface PreparedDataset {
   cached: boolean;
   train_n: number;
   test_n: number;
+  /** Validation images (0: no validation split). */
+  val_n: number;
 }
 
 /**
@@ -80,7 +83,7 @@ export function stageDataset(cfg: DatasetConfig, cacheDir = defaultCacheDir()): 
   if (existsSync(path)) {
     try {
       const h = readTensorFileHeader(path);
-      const prepared: PreparedDataset = { ref: refFromHeader(path, h), cached: true, train_n: h.train_n, test_n: h.test_n };
+      const prepared: PreparedDataset = { ref: refFromHeader(path, h), cached: true, train_n: h.train_n, test_n: h.test_n, val_n: h.val_n ?? 0 };
       return { ...prepared, commit: () => prepared };
     } catch {
       // A damaged cache entry is rebuilt on commit.
@@ -91,7 +94,7 @@ export function stageDataset(cfg: DatasetConfig, cacheDir = defaultCacheDir()): 
   const ref: DatasetRef = { name: ds.name, path, num_classes: ds.num_classes, channels: ds.channels, resolution: ds.height, mean: ds.mean, std: ds.std };
   let written: PreparedDataset | undefined;
   return {
-    ref, cached: false, train_n: ds.train.n, test_n: ds.test.n,
+    ref, cached: false, train_n: ds.train.n, test_n: ds.test.n, val_n: ds.val?.n ?? 0,
     commit() {
       if (written) return written;
       try {
@@ -100,7 +103,7 @@ export function stageDataset(cfg: DatasetConfig, cacheDir = defaultCacheDir()): 
         throw new DatasetError(`cannot create the dataset cache ${cacheDir}: ${(e as Error).message}; set DSE_CACHE_DIR to a writable folder`);
       }
       const h = writeTensorFile(path, ds);
-      written = { ref: refFromHeader(path, h), cached: false, train_n: h.train_n, test_n: h.test_n };
+      written = { ref: refFromHeader(path, h), cached: false, train_n: h.train_n, test_n: h.test_n, val_n: h.val_n ?? 0 };
       return written;
     },
   };

@@ -47,3 +47,14 @@ export function subsetSplit(split: ImageSplit, size: number | undefined, itemByt
   if (size > split.n) throw new DatasetError(`${what} of ${size} asked for, but only ${split.n} images are available`);
   return takeIndices(split, stratifiedIndices(split.y, size, rng), itemBytes);
 }
+
+/** Splits off a stratified `size` images (`held`) from the rest (`kept`, in their original order). */
+export function holdOut(split: ImageSplit, size: number, itemBytes: number, rng: Rng): { kept: ImageSplit; held: ImageSplit } {
+  if (size === 0) return { kept: split, held: { n: 0, x: new Uint8Array(0), y: new Uint8Array(0) } };
+  const heldIndices = stratifiedIndices(split.y, size, rng);
+  const isHeld = new Uint8Array(split.n);
+  for (const i of heldIndices) isHeld[i] = 1;
+  const keptIndices: number[] = [];
+  for (let i = 0; i < split.n; i++) if (!isHeld[i]) keptIndices.push(i);
+  return { kept: takeIndices(split, keptIndices, itemBytes), held: takeIndices(split, heldIndices, itemBytes) };
+}

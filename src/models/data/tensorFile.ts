@@ -5,7 +5,9 @@
  *   bytes 0..7   "DSEDATA1"
  *   bytes 8..11  uint32 LE: header length H
  *   bytes 12..   H bytes of JSON header (TensorFileHeader)
- *   then train_x, train_y, test_x, test_y at header.offsets
+ *   then train_x, train_y, test_x, test_y, val_x, val_y at header.offsets
+ *
+ * Files written before the validation split have no val_n and no val offsets: read as val_n 0.
  *
  * The format is read by src/workers/torch/trainer.py (read_tensor_file) too; keep both in step.
  */
@@ -23,10 +25,12 @@ export interface TensorFileHeader {
   width: number;
   train_n: number;
   test_n: number;
+  /** Validation images held out of the training subset (absent in older files: 0). */
+  val_n?: number;
   mean: number[];
   std: number[];
   layout: 'NCHW';
-  offsets: { train_x: number; train_y: number; test_x: number; test_y: number; end: number };
+  offsets: { train_x: number; train_y: number; test_x: number; test_y: number; val_x?: number; val_y?: number; end: number };
 }
 
 function align(n: number): number {
@@ -36,16 +40,17 @@ function align(n: number): number {
 /** Writes the dataset atomically (temp file + rename), so a reader never sees half a file; returns the header written. */
 export function writeTensorFile(path: string, ds: ImageDataset): TensorFileHeader {
   const chw = ds.channels * ds.height * ds.width;
-  const sizes = { train_x: ds.train.n * chw, train_y: ds.train.n, test_x: ds.test.n * chw, test_y: ds.test.n };
+  const val = ds.val ?? { n: 0, x: new Uint8Array(0), y: new Uint8Array(0) };
+  const sizes = { train_x: ds.train.n * chw, train_y: ds.train.n, test_x: ds.test.n * chw, test_y: ds.test.n, val_x: val.n * chw, val_y: val.n };
   const headerBase = {
     name: ds.name, num_classes: ds.num_classes, channels: ds.channels, height: ds.height, width: ds.width,
-    train_n: ds.train.n, test_n: ds.test.n, mean: ds.mean, std: ds.std, layout: 'NCHW' as const,
+    train_n: ds.train.n, test_n: ds.test.n, val_n: val.n, mean: ds.mean, std: ds.std, layout: 'NCHW' as const,
   };
   // The header's own length moves the offsets; reserve room for the offsets' digits generously.
-  const reserve = Buffer.byteLength(JSON.stringify({ ...headerBase, offsets: { train_x: 0, train_y: 0, test_x: 0, test_y: 0, end: 0 } })) + 5 * 16;
+  const reserve = Buffer.byteLength(JSON.stringify({ ...headerBase, offsets: { train_x: 0, train_y: 0, test_x: 0, test_y: 0, val_x: 0, val_y: 0, end: 0 } })) + 7 * 16;
   let pos = align(12 + reserve);
-  const offsets = { train_x: 0, train_y: 0, test_x: 0, test_y: 0, end: 0 };
-  for (const key of ['train_x', 'train_y', 'test_x', 'test_y'] as const) {
+  const offsets = { train_x: 0, train_y: 0, test_x: 0, test_y: 0, val_x: 0, val_y: 0, end: 0 };
+  for (const key of ['train_x', 'train_y', 'test_x', 'test_y', 'val_x', 'val_y'] as const) {
     offsets[key] = pos;
     pos = align(pos + sizes[key]);
   }
@@ -66,6 +71,8 @@ export function writeTensorFile(path: string, ds: ImageDataset): TensorFileHeade
       writeSync(fd, ds.train.y, 0, sizes.train_y, offsets.train_y);
       writeSync(fd, ds.test.x, 0, sizes.test_x, offsets.test_x);
       writeSync(fd, ds.test.y, 0, sizes.test_y, offsets.test_y);
+      writeSync(fd, val.x, 0, sizes.val_x, offsets.val_x);
+      writeSync(fd, val.y, 0, sizes.val_y, offsets.val_y);
       writeSync(fd, Buffer.alloc(1), 0, 1, offsets.end - 1);
     } finally {
       closeSync(fd);
@@ -125,10 +132,15 @@ export function readTensorFile(path: string): ImageDataset {
   const h = parseHeader(path, buf.subarray(0, 12), buf.length, (len) => buf.subarray(12, 12 + len));
   const chw = h.channels * h.height * h.width;
   const view = (off: number, n: number) => new Uint8Array(buf.buffer, buf.byteOffset + off, n);
+  const valN = h.val_n ?? 0;
+  const val = valN > 0 && h.offsets.val_x !== undefined && h.offsets.val_y !== undefined
+    ? { n: valN, x: view(h.offsets.val_x, valN * chw), y: view(h.offsets.val_y, valN) }
+    : { n: 0, x: new Uint8Array(0), y: new Uint8Array(0) };
   return {
     name: h.name, num_classes: h.num_classes, channels: h.channels, height: h.height, width: h.width,
     mean: h.mean, std: h.std,
     train: { n: h.train_n, x: view(h.offsets.train_x, h.train_n * chw), y: view(h.offsets.train_y, h.train_n) },
     test: { n: h.test_n, x: view(h.offsets.test_x, h.test_n * chw), y: view(h.offsets.test_y, h.test_n) },
+    val,
   };
 }

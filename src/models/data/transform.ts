@@ -13,7 +13,7 @@ export function replicateChannels(ds: RawDataset, channels: number): RawDataset 
     }
     return { n: split.n, x, y: split.y };
   };
-  return { ...ds, channels, train: grow(ds.train), test: grow(ds.test) };
+  return { ...ds, channels, train: grow(ds.train), test: grow(ds.test), ...(ds.val && { val: grow(ds.val) }) };
 }
 
 /** Resamples one plane (src, sh x sw) into dst (dh x dw); made for given sizes by a *Resizer function. */
@@ -82,7 +82,7 @@ export function resizeDataset(ds: RawDataset, resolution: number, mode: ResizeMo
     }
     return { n: split.n, x, y: split.y };
   };
-  return { ...ds, height: resolution, width: resolution, train: resize(ds.train), test: resize(ds.test) };
+  return { ...ds, height: resolution, width: resolution, train: resize(ds.train), test: resize(ds.test), ...(ds.val && { val: resize(ds.val) }) };
 }
 
 /**

@@ -17,6 +17,8 @@ export interface ImageDataset {
   width: number;
   train: ImageSplit;
   test: ImageSplit;
+  /** Held out of the training subset (src/models/data/load.ts); absent or empty: no validation split. */
+  val?: ImageSplit;
   /** Per-channel mean and std of the training split, on the 0..1 scale. */
   mean: number[];
   std: number[];

@@ -131,3 +131,40 @@ export function batchNormTraining(onStats?: BatchStatsHook, opts: { tfReductions
     };
   });
 }
+
+/**
+ * Exact per-channel mean and variance of values seen a batch at a time (Chan et al.'s parallel
+ * update, float64): the precise-BN pass pools batch statistics into the statistics of all its images,
+ * as the torch engine's precise_bn.py does.
+ */
+export class PooledChannelStats {
+  private n = 0;
+  private readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+
+  constructor(channels: number) {
+    this.mean = new Float64Array(channels);
+    this.m2 = new Float64Array(channels);
+  }
+
+  /** Adds a batch of `count` values per channel with this mean and biased variance. */
+  add(mean: ArrayLike<number>, biasedVar: ArrayLike<number>, count: number): void {
+    const total = this.n + count;
+    for (let k = 0; k < this.mean.length; k++) {
+      const delta = mean[k] - this.mean[k];
+      this.mean[k] += (delta * count) / total;
+      this.m2[k] += biasedVar[k] * count + (delta * delta * this.n * count) / total;
+    }
+    this.n = total;
+  }
+
+  get seen(): boolean {
+    return this.n > 0;
+  }
+
+  /** The pooled mean and unbiased variance (as BN's running statistics hold it). */
+  result(): { mean: Float32Array; variance: Float32Array } {
+    const denom = Math.max(this.n - 1, 1);
+    return { mean: Float32Array.from(this.mean), variance: Float32Array.from(this.m2, (v) => v / denom) };
+  }
+}

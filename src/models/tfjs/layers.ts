@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BnAttrs, ConvAttrs, LinearAttrs } from '../../space/index.js';
 import { gaussian, rngFor } from '../data/rng.js';
-import { batchNormTraining } from './batchNorm.js';
+import { batchNormTraining, PooledChannelStats } from './batchNorm.js';
 import { concatChannels, splitChannels } from './channelOps.js';
 
 let modelCount = 0;
@@ -45,6 +45,8 @@ export class LayerFactory {
   readonly parameters: ModelParameter[] = [];
   /** BN running means and variances (state, not parameters: no gradient, not counted). */
   readonly buffers: ModelBuffer[] = [];
+  /** Each BN's pooled statistics while a precise-BN pass runs (beginPreciseBn..endPreciseBn), else null. */
+  private readonly bnLayers: Array<{ channels: number; mean: tf.Variable; variance: tf.Variable; pooled: PooledChannelStats | null }> = [];
   private readonly constants: tf.Tensor[] = [];
   private readonly id = `m${++modelCount}`;
   private readonly uniform: () => number;
@@ -82,7 +84,13 @@ export class LayerFactory {
     const runningMean = this.buffer(`${name}.running_mean`, () => tf.zeros([w]));
     const runningVar = this.buffer(`${name}.running_var`, () => tf.ones([w]));
     const m = a.momentum;
+    const layer = { channels: w, mean: runningMean, variance: runningVar, pooled: null as PooledChannelStats | null };
+    this.bnLayers.push(layer);
     const train = batchNormTraining((mean, variance, count) => {
+      if (layer.pooled) {
+        layer.pooled.add(mean.dataSync(), variance.dataSync(), count);
+        return;
+      }
       runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
       runningVar.assign(tf.add(tf.mul(runningVar, 1 - m), tf.mul(variance, (m * count) / (count - 1))));
     }, { eps: a.eps });
@@ -110,6 +118,25 @@ export class LayerFactory {
       const pos = tf.relu(x);
       return tf.add(pos, tf.mul(slope, tf.sub(x, pos)));
     };
+  }
+
+  /** From now on training-mode forwards pool their BN inputs' statistics instead of updating the running ones. */
+  beginPreciseBn(): void {
+    for (const l of this.bnLayers) l.pooled = new PooledChannelStats(l.channels);
+  }
+
+  /** Ends the pass; `apply`: sets every BN's running statistics to what was pooled (unchanged where nothing was). */
+  endPreciseBn(apply: boolean): void {
+    for (const l of this.bnLayers) {
+      const pooled = l.pooled;
+      l.pooled = null;
+      if (!apply || !pooled?.seen) continue;
+      const { mean, variance } = pooled.result();
+      tf.tidy(() => {
+        l.mean.assign(tf.tensor1d(mean));
+        l.variance.assign(tf.tensor1d(variance));
+      });
+    }
   }
 
   /** Keeps a constant tensor (made inside a forward pass) for the model's life. */

@@ -19,6 +19,11 @@ export interface TfjsModel {
   buffers: ModelBuffer[];
   /** NHWC float input [N, res, res, channels] to logits [N, num_classes]. Call inside tf.tidy. */
   forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
+  /**
+   * Precise BN: runs `pass`, whose training-mode forwards pool every BN's input statistics, then sets
+   * the running statistics to the pooled mean and unbiased variance.
+   */
+  recomputeBnStats(pass: () => void): void;
   /** Frees every variable of the model. */
   dispose(): void;
 }
@@ -64,6 +69,16 @@ export function buildTfjsModel(spec: ModelSpec, seed: number, opts: BuildOptions
         });
         const out = values.get(network.output)!;
         return tf.reshape(out, [out.shape[0], out.shape[3]]) as tf.Tensor2D;
+      },
+      recomputeBnStats(pass) {
+        f.beginPreciseBn();
+        try {
+          pass();
+        } catch (e) {
+          f.endPreciseBn(false);
+          throw e;
+        }
+        f.endPreciseBn(true);
       },
       dispose: () => f.dispose(),
     };

@@ -28,7 +28,9 @@ export interface TrainingData {
   width: number;
   train: Split;
   test: Split;
-  /** Largest label in either split (checked against the head's classes). */
+  /** Held out of the training subset; n 0 when the dataset has no validation split. */
+  val: Split;
+  /** Largest label in any split (checked against the head's classes). */
   maxLabel: number;
 }
 
@@ -65,7 +67,8 @@ export function loadTrainingData(ref: DatasetRef): TrainingData {
     width: raw.width,
     train: convert(raw.train.x, raw.train.y, raw.train.n),
     test: convert(raw.test.x, raw.test.y, raw.test.n),
-    maxLabel: Math.max(maxLabelOf(raw.train.y), maxLabelOf(raw.test.y)),
+    val: raw.val ? convert(raw.val.x, raw.val.y, raw.val.n) : { n: 0, x: new Float32Array(0), y: new Uint8Array(0) },
+    maxLabel: Math.max(maxLabelOf(raw.train.y), maxLabelOf(raw.test.y), maxLabelOf(raw.val?.y ?? new Uint8Array(0))),
   };
   cached = { key, data };
   return data;

@@ -12,7 +12,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { UserError } from '../../util/errors.js';
-import { type EngineSlot, EngineUnavailableError, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { type EngineSlot, EngineUnavailableError, type EpochMetrics, type TrainRequest, type TrainResult, epochErrors } from '../engine.js';
 import type { BackendChoice, BackendInfo } from './backend.js';
 import type { InitTask, TrainTask, WorkerAnswer } from './worker.js';
 
@@ -110,7 +110,7 @@ export class TfjsSlot implements EngineSlot {
     return {
       trial_id: req.trial_id, status, epochs,
       // As trainTrial (and the torch engine) report a trial that stopped: the epochs it finished.
-      ...testErrors(epochs),
+      ...epochErrors(epochs),
       params_built: null, peak_mem_bytes: null,
       seconds: (performance.now() - started) / 1000,
       error, worker: this.name, device: this.info?.device ?? 'tfjs',

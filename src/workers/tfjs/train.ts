@@ -5,7 +5,9 @@
  *   - each epoch a seeded shuffle and floor(n / batch) full batches (the last partial batch is
  *     dropped; a training set smaller than one batch is one batch);
  *   - BN in training mode on batch statistics, eval mode (running statistics) for the test pass;
- *   - errors are top-1 in percent; train_loss/train_err are means over the epoch's augmented
+ *     with recipe.precise_bn > 0 the running statistics are first recomputed exactly over the first
+ *     precise_bn training images, unaugmented, in training-size batches (pycls precise BN);
+ *   - errors are top-1 in percent, on the validation split (when the dataset has one) and the test split; train_loss/train_err are means over the epoch's augmented
  *     batches; images_per_sec counts training images over the epoch's training time;
  *   - a non-finite loss fails the trial at once (the step's loss is read every step).
  * Runs in the piscina worker (worker.ts) and, for tests, directly.
@@ -15,8 +17,8 @@ import { rngFor, shuffle } from '../../models/data/rng.js';
 import { crossEntropy } from '../../models/tfjs/loss.js';
 import { BuildMismatchError, buildTfjsModel, type TfjsModel } from '../../models/tfjs/model.js';
 import { type ModelSpec, SpecError, outputClasses } from '../../space/index.js';
-import { type EpochMetrics, learningRate, OOM_ERROR_PREFIX, type Recipe, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
-import { fillAugmentedBatch, loadTrainingData, sliceBatch, type TrainingData, TrialDataError } from './data.js';
+import { type EpochMetrics, learningRate, NO_ERRORS, OOM_ERROR_PREFIX, preciseBnBatches, type Recipe, type TrainRequest, type TrainResult, epochErrors } from '../engine.js';
+import { fillAugmentedBatch, loadTrainingData, sliceBatch, type Split, type TrainingData, TrialDataError } from './data.js';
 import { type FaultKind, faultFor, fireFault } from './faults.js';
 import { Sgd } from './optimizer.js';
 
@@ -36,7 +38,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
   const started = performance.now();
   const epochs: EpochMetrics[] = [];
   const result: TrainResult = {
-    trial_id: req.trial_id, status: 'failed', epochs, final_test_err: null, best_test_err: null,
+    trial_id: req.trial_id, status: 'failed', epochs, ...NO_ERRORS,
     params_built: null, peak_mem_bytes: null, seconds: 0, error: null, worker: ctx.worker, device: ctx.device, accum_steps: 1,
     engine_version: `tfjs-core ${tf.version_core}`,
   };
@@ -67,7 +69,7 @@ export async function trainTrial(req: TrainRequest, ctx: TrialContext): Promise<
     sgd?.dispose();
     model?.dispose();
   }
-  Object.assign(result, testErrors(epochs));
+  Object.assign(result, epochErrors(epochs));
   result.seconds = (performance.now() - started) / 1000;
   return result;
 }
@@ -147,13 +149,16 @@ class TrialRun {
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     const seen = this.steps * this.batchSize;
-    const testErr = this.evaluate();
+    this.preciseBn();
+    const valErr = this.evaluate(this.data.val);
+    const testErr = this.evaluate(this.data.test);
     return {
       epoch: epoch + 1,
       lr,
       train_loss: lossSum / seen,
       train_err: 100 * (1 - correct / seen),
-      test_err: testErr,
+      val_err: valErr,
+      test_err: testErr!,
       seconds: (performance.now() - t0) / 1000,
       images_per_sec: trainSeconds > 0 ? seen / trainSeconds : 0,
     };
@@ -193,19 +198,34 @@ class TrialRun {
     }
   }
 
-  /** Top-1 error (percent) on the test split, BN in eval mode. */
-  private evaluate(): number {
+  private preciseBn(): void {
     const { data } = this;
+    if (this.recipe.precise_bn <= 0) return;
+    const batches = preciseBnBatches(data.train.n, this.batchSize, this.recipe.precise_bn);
+    this.model.recomputeBnStats(() => {
+      for (let b = 0; b < batches; b++) {
+        tf.tidy(() => {
+          const x = tf.tensor4d(sliceBatch(data, data.train, b * this.batchSize, this.batchSize), [this.batchSize, data.height, data.width, data.channels]);
+          this.model.forward(x, true);
+        });
+      }
+    });
+  }
+
+  /** Top-1 error (percent) on a split, BN in eval mode; null for an empty split. */
+  private evaluate(split: Split): number | null {
+    const { data } = this;
+    if (split.n === 0) return null;
     const size = Math.max(this.batchSize, MIN_EVAL_BATCH);
     let wrong = 0;
-    for (let start = 0; start < data.test.n; start += size) {
-      const count = Math.min(size, data.test.n - start);
+    for (let start = 0; start < split.n; start += size) {
+      const count = Math.min(size, split.n - start);
       wrong += tf.tidy(() => {
-        const x = tf.tensor4d(sliceBatch(data, data.test, start, count), [count, data.height, data.width, data.channels]);
-        const y = tf.tensor1d(Int32Array.from(data.test.y.subarray(start, start + count)), 'int32');
+        const x = tf.tensor4d(sliceBatch(data, split, start, count), [count, data.height, data.width, data.channels]);
+        const y = tf.tensor1d(Int32Array.from(split.y.subarray(start, start + count)), 'int32');
         return tf.sum(tf.notEqual(tf.argMax(this.model.forward(x, false), 1), y)).dataSync()[0];
       });
     }
-    return (100 * wrong) / data.test.n;
+    return (100 * wrong) / split.n;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Complexity, type LoweredNetwork, type ModelSpec, SpecError, lowerSpec } from '../../space/index.js';
-import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, testErrors } from '../engine.js';
+import { type EngineSlot, type EpochMetrics, type TrainRequest, type TrainResult, epochErrors } from '../engine.js';
 import { MemoryWatch } from '../memoryWatch.js';
 import { findTorchPython } from './python.js';
 import { type EncodedTensor, type ProcessExit, type ReadyInfo, TrainerProcess, type TrainerMessage, describeExit } from './trainerProcess.js';
@@ -119,7 +119,7 @@ export class TorchSlot implements EngineSlot {
       trial_id: req.trial_id,
       status,
       epochs,
-      ...testErrors(epochs),
+      ...epochErrors(epochs),
       params_built: null,
       peak_mem_bytes: null,
       seconds: (Date.now() - startedAt) / 1000,
@@ -208,10 +208,16 @@ export class TorchSlot implements EngineSlot {
 
   /**
    * Eval-mode logits of a batch, with the weights the process initialized (seeded; BN statistics
-   * randomized when asked), by name and in PyTorch's layout: the cross-engine parity check.
+   * randomized when asked, then recomputed by a precise-BN pass over preciseBn.input when given), by
+   * name and in PyTorch's layout: the cross-engine parity check.
    */
-  async forward(network: LoweredNetwork, input: EncodedTensor, opts: { seed: number; randomizeBn: boolean; weightsPath?: string }): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }> {
-    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn, weights_path: opts.weightsPath }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
+  async forward(
+    network: LoweredNetwork,
+    input: EncodedTensor,
+    opts: { seed: number; randomizeBn: boolean; weightsPath?: string; preciseBn?: { input: EncodedTensor; batchSize: number } },
+  ): Promise<{ logits: EncodedTensor; weights: Record<string, EncodedTensor> | null }> {
+    const precise = opts.preciseBn && { input: opts.preciseBn.input, batch_size: opts.preciseBn.batchSize };
+    const m = (await this.request({ cmd: 'forward', network, input, seed: opts.seed, randomize_bn: opts.randomizeBn, weights_path: opts.weightsPath, precise_bn: precise }, 'forward')) as Extract<TrainerMessage, { event: 'forward' }>;
     return { logits: m.logits, weights: m.weights };
   }
 

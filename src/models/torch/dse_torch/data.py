@@ -17,7 +17,8 @@ MAGIC = b"DSEDATA1"
 
 
 def read_tensor_file(path):
-    """The prepared dataset: {header, train_x, train_y, test_x, test_y} as uint8 numpy arrays."""
+    """The prepared dataset: {header, train_x, train_y, test_x, test_y, val_x, val_y} as uint8 numpy
+    arrays (the validation arrays empty in files written before the validation split)."""
     try:
         with open(path, "rb") as f:
             prefix = f.read(12)
@@ -38,13 +39,16 @@ def read_tensor_file(path):
     def view(key, n, shape):
         return data[offsets[key] : offsets[key] + n].reshape(shape)
 
-    ntr, nte = header["train_n"], header["test_n"]
+    ntr, nte, nva = header["train_n"], header["test_n"], header.get("val_n", 0)
+    has_val = nva > 0 and "val_x" in offsets
     return {
         "header": header,
         "train_x": view("train_x", ntr * c * h * w, (ntr, c, h, w)),
         "train_y": view("train_y", ntr, (ntr,)),
         "test_x": view("test_x", nte * c * h * w, (nte, c, h, w)),
         "test_y": view("test_y", nte, (nte,)),
+        "val_x": view("val_x", nva * c * h * w, (nva, c, h, w)) if has_val else np.zeros((0, c, h, w), dtype=np.uint8),
+        "val_y": view("val_y", nva, (nva,)) if has_val else np.zeros((0,), dtype=np.uint8),
     }
 
 
@@ -71,8 +75,10 @@ class DeviceData:
         self.train_y = torch.from_numpy(np.array(raw["train_y"])).to(device).long()
         self.test_x = normalize(raw["test_x"])
         self.test_y = torch.from_numpy(np.array(raw["test_y"])).to(device).long()
-        self.max_label = int(max(self.train_y.max().item() if len(self.train_y) else 0, self.test_y.max().item() if len(self.test_y) else 0))
-        self.train_n, self.test_n = len(self.train_y), len(self.test_y)
+        self.val_x = normalize(raw["val_x"])
+        self.val_y = torch.from_numpy(np.array(raw["val_y"])).to(device).long()
+        self.max_label = int(max(y.max().item() if len(y) else 0 for y in (self.train_y, self.test_y, self.val_y)))
+        self.train_n, self.test_n, self.val_n = len(self.train_y), len(self.test_y), len(self.val_y)
 
 
 class DatasetCache:

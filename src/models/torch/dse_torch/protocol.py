@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from . import counter, manifest as manifest_mod, network, ops  # noqa: E402
+from .precise_bn import precise_bn_batches, recompute_bn_stats  # noqa: E402
 from .train import train  # noqa: E402
 
 
@@ -33,8 +34,9 @@ def decode(obj):
 
 
 def forward(msg, manifest):
-    """Builds with a seed, optionally gives every BN random statistics (so eval mode is not the identity),
-    runs the input in eval mode; returns the logits and every parameter and buffer by name."""
+    """Builds with a seed, optionally gives every BN random statistics (so eval mode is not the identity)
+    and recomputes them by a precise-BN pass over given images, runs the input in eval mode; returns
+    the logits and every parameter and buffer by name."""
     torch.manual_seed(int(msg.get("seed", 0)))
     model = network.build_network(msg["network"], manifest)
     if msg.get("randomize_bn"):
@@ -46,6 +48,10 @@ def forward(msg, manifest):
                 m.running_var.copy_(torch.rand(c, generator=gen) * 0.5 + 0.75)
                 m.weight.data.copy_(torch.rand(c, generator=gen) * 0.5 + 0.75)
                 m.bias.data.copy_(torch.randn(c, generator=gen) * 0.1)
+    precise = msg.get("precise_bn")
+    if precise:
+        images, size = decode(precise["input"]), int(precise["batch_size"])
+        recompute_bn_stats(model, (images[start:end] for start, end in precise_bn_batches(images.shape[0], size, images.shape[0])))
     model.eval()
     with torch.no_grad():
         logits = model(decode(msg["input"]))

@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from . import counter, network
 from .data import DATASETS, Augmenter, TrialError
+from .precise_bn import precise_bn_batches, recompute_bn_stats
 from .stdio import log
 
 # oom and oomkill fire only at the full batch (accum_steps 1), so the retry with accumulation passes;
@@ -236,17 +237,31 @@ def backward_accumulated(model, loss_fn, x, y, accum, autocast=contextlib.nullco
     return loss_sum, correct
 
 
-def evaluate(model, data, batch_size, autocast, channels_last):
+def evaluate(model, images, labels, batch_size, autocast, channels_last):
+    """Top-1 error (percent) of the images, BN in eval mode; None for no images."""
+    n = labels.shape[0]
+    if n == 0:
+        return None
     model.eval()
-    wrong = torch.zeros((), dtype=torch.long, device=data.test_x.device)
+    wrong = torch.zeros((), dtype=torch.long, device=images.device)
     with torch.no_grad(), autocast():
-        for start in range(0, data.test_n, batch_size):
-            x = data.test_x[start : start + batch_size]
+        for start in range(0, n, batch_size):
+            x = images[start : start + batch_size]
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             out = model(x)
-            wrong += (out.argmax(1) != data.test_y[start : start + batch_size]).sum()
-    return 100.0 * wrong.item() / data.test_n
+            wrong += (out.argmax(1) != labels[start : start + batch_size]).sum()
+    return 100.0 * wrong.item() / n
+
+
+def epoch_errors(epochs):
+    """epochErrors() of src/workers/engine.ts: the last and the lowest test and validation errors."""
+    out = {}
+    for split in ("test", "val"):
+        errs = [m[split + "_err"] for m in epochs if m.get(split + "_err") is not None]
+        out["final_{}_err".format(split)] = errs[-1] if errs and len(errs) == len(epochs) else None
+        out["best_{}_err".format(split)] = min(errs) if errs and len(errs) == len(epochs) else None
+    return out
 
 
 class Trial:
@@ -324,8 +339,28 @@ class Trial:
         train_seconds = time.perf_counter() - t0
         if not math.isfinite(train_loss):
             raise TrialError("non-finite train loss ({}) in epoch {} (lr {:.6g}); the run diverged".format(train_loss, epoch + 1, lr))
-        test_err = evaluate(self.step_model, data, max(bs, 256), self.autocast, self.cuda)
-        return {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_err": train_err, "test_err": test_err, "seconds": time.perf_counter() - t0, "images_per_sec": seen / train_seconds if train_seconds > 0 else 0.0}
+        self.precise_bn()
+        eval_bs = max(bs, 256)
+        val_err = evaluate(self.step_model, data.val_x, data.val_y, eval_bs, self.autocast, self.cuda)
+        test_err = evaluate(self.step_model, data.test_x, data.test_y, eval_bs, self.autocast, self.cuda)
+        return {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_err": train_err, "val_err": val_err, "test_err": test_err, "seconds": time.perf_counter() - t0, "images_per_sec": seen / train_seconds if train_seconds > 0 else 0.0}
+
+    def precise_bn(self):
+        """Recomputes the BN statistics on the first recipe.precise_bn training images, unaugmented,
+        in batches of the training (micro-)batch size; nothing when it is 0."""
+        images = int(self.recipe.get("precise_bn", 0))
+        if images <= 0:
+            return
+        data, pad = self.data, self.data.pad
+        size = max(1, self.batch_size // self.accum)
+
+        def batches():
+            for start, end in precise_bn_batches(data.train_n, size, images):
+                x = data.train_x[start:end, :, pad : pad + data.height, pad : pad + data.width]
+                yield x.contiguous(memory_format=torch.channels_last) if self.cuda else x
+
+        with self.autocast():
+            recompute_bn_stats(self.model, batches())
 
     def check_finite(self):
         if not all(torch.isfinite(p).all() for p in self.model.parameters()):
@@ -339,7 +374,7 @@ def train(request, manifest, emit):
     trial_id = request.get("trial_id")
     epochs = []
     accum = request.get("accum_steps") or 1
-    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, "final_test_err": None, "best_test_err": None, "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device"), "accum_steps": accum}
+    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, **epoch_errors([]), "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device"), "accum_steps": accum}
     trial = None
     oom = None
     try:
@@ -366,9 +401,7 @@ def train(request, manifest, emit):
             tb = traceback.format_exc()
             result["error"] = "{}: {}\n{}".format(type(e).__name__, e, tb[-4000:])
             log(tb)
-    if epochs:
-        result["final_test_err"] = epochs[-1]["test_err"]
-        result["best_test_err"] = min(m["test_err"] for m in epochs)
+    result.update(epoch_errors(epochs))
     if trial is not None:
         result["peak_mem_bytes"] = trial.peak.read()
     if oom is not None:
