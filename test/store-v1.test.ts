@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -77,8 +77,11 @@ test('dse run resumes it: the 3 unfinished trials train, the 3 finished ones are
   const db = copy(t);
   const refused = dse(['run', EXPERIMENT, '--db', db]);
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /different config \(recipe\.precise_bn: \(unset\) -> 8192\)/, 'dse 0.1 trained without precise BN statistics');
-  const run = dse(['run', EXPERIMENT, '--db', db, '--force-config']);
+  // dse 0.1 trained without precise BN statistics and without a validation split; so must the rest
+  assert.match(refused.stderr, /different config \(dataset\.val_size: 0 -> \(unset\), recipe\.precise_bn: 0 -> 8192\)/);
+  const legacy = join(db, '..', 'legacy.yaml');
+  writeFileSync(legacy, readFileSync(EXPERIMENT, 'utf8').replace('  num_classes: 4\n', '  num_classes: 4\n  val_size: 0\n').replace('  batch_size: 32\n', '  batch_size: 32\n  precise_bn: 0\n'));
+  const run = dse(['run', legacy, '--db', db]);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(run.stdout + run.stderr, /6\/6 done, 0 failed; this run trained 3 \(\+0 failed, 0 interrupted\)/);
   const raw = new Database(db, { readonly: true });

@@ -285,7 +285,7 @@ test('a new sweep version keeps each trial result under its version and re-queue
   assert.deepEqual(store.sweepVersions('demo').map((v) => [v.version, v.config_hash]), [[1, 'h'], [2, 'h3']]);
   const after = store.readTrials('demo');
   assert.deepEqual(after.map((t) => [t.status, t.final_test_err, t.epochs.length, t.failures]), [['pending', null, 0, 0], ['pending', null, 0, 0], ['pending', null, 0, 0]]);
-  assert.deepEqual(after[0].earlier, [{ version: 1, status: 'done', attempt: 1, final_test_err: 20, best_test_err: 19.5, seconds: 1.25, last_error: null, failure_kind: null, epochs: result('a', 'done', 20).epochs }]);
+  assert.deepEqual(after[0].earlier, [{ version: 1, status: 'done', attempt: 1, final_test_err: 20, best_test_err: 19.5, seconds: 1.25, last_error: null, failure_kind: null, epochs: result('a', 'done', 20).epochs.map((e) => ({ ...e, val_err: null })) }]);
   assert.deepEqual(after[1].earlier!.map((r) => [r.version, r.status, r.last_error, r.failure_kind]), [[1, 'failed', 'boom', 'error']]);
   assert.deepEqual(after[2].earlier, []);
   assert.deepEqual(after[0].trainings!.map((g) => [g.attempt, g.version, g.status, g.engine_version, g.device, g.provenance]), [[1, 1, 'done', 'torch 2.3.1', 'cpu', provenance(2)]]);

@@ -26,6 +26,18 @@ export function configHash(config: ExperimentConfig | Record<string, unknown>): 
   return createHash('sha256').update(stableJson(configIdentity(config))).digest('hex');
 }
 
+/**
+ * A sweep stored before dse had precise BN statistics and a validation split trained without them:
+ * its config, which lacks the keys, reads as recipe.precise_bn 0 and dataset.val_size 0. (Every
+ * config stored since has recipe.precise_bn, filled in by the schema's default.)
+ */
+export function withLegacyDefaults(config: Record<string, unknown>): Record<string, unknown> {
+  const recipe = config.recipe as Record<string, unknown> | undefined;
+  if (!recipe || recipe.precise_bn !== undefined) return config;
+  const dataset = config.dataset as Record<string, unknown> | undefined;
+  return { ...config, recipe: { ...recipe, precise_bn: 0 }, ...(dataset ? { dataset: { val_size: 0, ...dataset } } : {}) };
+}
+
 export interface ConfigChange {
   path: string;
   before: unknown;

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { type Experiment, experimentConfig } from '../experiment/load.js';
-import { configHash, describeChanges, identityChanges } from '../experiment/identity.js';
+import { configHash, describeChanges, identityChanges, withLegacyDefaults } from '../experiment/identity.js';
 import type { ExperimentConfig } from '../experiment/schema.js';
 import { openStore, type Store } from '../store/index.js';
 import type { NewTrial, SweepRecord } from '../store/types.js';
@@ -76,7 +76,12 @@ interface Continued {
 
 function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, config: ExperimentConfig, hash: string, force: boolean): Continued {
   if (existing.config_hash === hash) return { added: 0, newVersion: null };
-  const changes = identityChanges(existing.config as Record<string, unknown>, config as unknown as Record<string, unknown>);
+  const changes = identityChanges(withLegacyDefaults(existing.config as Record<string, unknown>), config as unknown as Record<string, unknown>);
+  if (changes.length === 0) {
+    // The same identity in an older dse's words (its defaults spelt out now): nothing to change.
+    store.updateSweepConfig(exp.name, config, hash, exp.n);
+    return { added: 0, newVersion: null };
+  }
   if (!force) {
     throw new UserError(
       `sweep ${exp.name} exists in ${store.path} with a different config (${describeChanges(changes)}); use a new name, or --force-config to continue with the new file`,
