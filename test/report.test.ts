@@ -93,5 +93,5 @@ test('a normalized EDF that cannot be drawn (empty bin) becomes a note, not a fa
   const small = await buildReport(loadSweeps(['anynet'], db), { error: { at: 'best', split: 'val' }, bins: 200, top: 2, bootstrap: { samples: 200 } });
   assert.match(small, /<p class="note" id="fig-edf-flops-note">Not drawn: anynet: normalized EDF: flops bin \d+ of 200/);
   assert.match(small, /<figure id="fig-edf">/);
-  assert.match(small, /lowest top-1 test error over the epochs/);
+  assert.match(small, /lowest top-1 validation error over the epochs/);
 });
