@@ -379,17 +379,21 @@ export class Store {
     const rows = this.db
       .prepare(
         `SELECT id, idx, spec, sample, flops, attempts, failures,
-                CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum FROM trials
+                CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum,
+                CASE WHEN status = 'failed' AND last_error LIKE '%non-finite%' THEN reseeds + 1 ELSE reseeds END AS reseeds FROM trials
          WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted')
            OR (status = 'failed' AND failures <= ? AND NOT (failure_kind IS 'oom' AND accum_steps > ?)))
          ORDER BY idx`,
       )
-      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number }[];
-    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum }));
+      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number; reseeds: number }[];
+    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum, reseeds: r.reseeds }));
   }
 
-  /** Records that a training of the trial started; returns its attempt number (1-based). */
-  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1): number {
+  /**
+   * Records that a training of the trial started; returns its attempt number (1-based). `seed` is the
+   * recipe seed it trains with and `reseeds` how many times the trial's seed was moved on from.
+   */
+  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1, training: { seed?: number; reseeds?: number } = {}): number {
     this.writable();
     return this.db
       .transaction(() => {
@@ -401,15 +405,17 @@ export class Store {
         this.db
           .prepare(
             `UPDATE trials SET status = 'running', attempts = ?, worker = ?, device = NULL, started = ?, finished = NULL, seconds = NULL,
-               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ? WHERE id = ?`,
+               final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ?, reseeds = ? WHERE id = ?`,
           )
-          .run(attempt, worker, now, accumSteps, trialId);
+          .run(attempt, worker, now, accumSteps, training.reseeds ?? 0, trialId);
         this.db.prepare('DELETE FROM epochs WHERE trial_id = ?').run(trialId);
         // a training that never reported (its worker was lost and the pool requeued the trial)
         this.db
           .prepare("UPDATE trainings SET status = 'lost', finished = ?, error = 'its worker was lost before it finished' WHERE trial_id = ? AND finished IS NULL")
           .run(now, trialId);
-        this.db.prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started, accum_steps) VALUES (?, ?, ?, ?, ?, ?)').run(trialId, attempt, worker, pid, now, accumSteps);
+        this.db
+          .prepare('INSERT INTO trainings (trial_id, attempt, worker, pid, started, accum_steps, seed) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(trialId, attempt, worker, pid, now, accumSteps, training.seed ?? null);
         return attempt;
       })
       .immediate();
@@ -464,8 +470,8 @@ export class Store {
             kind: failureKind(result),
           });
         this.db
-          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ? WHERE trial_id = ? AND attempt = ?')
-          .run(now, result.status, result.error, failureKind(result), trialId, row.attempts);
+          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ?, threads = ? WHERE trial_id = ? AND attempt = ?')
+          .run(now, result.status, result.error, failureKind(result), result.threads ?? null, trialId, row.attempts);
       })
       .immediate();
   }

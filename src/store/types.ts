@@ -129,4 +129,6 @@ export interface QueuedTrial {
   failures: number;
   /** Gradient accumulation its next training uses (2 after an out-of-memory failure). */
   accum_steps: number;
+  /** Seed changes its next training uses (one more after each diverged training): see retrySeed. */
+  reseeds: number;
 }

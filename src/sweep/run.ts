@@ -12,7 +12,7 @@ import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, s
 import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
 import type { QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
-import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, failureKind } from '../workers/engine.js';
+import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, diverged, failureKind, retrySeed } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
 import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
 import { openSweep } from './open.js';
@@ -194,7 +194,7 @@ async function trainQueue(
     onStart: (req, slotName) =>
       guard(() => {
         const trial = byRequest.get(req.trial_id)!;
-        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1);
+        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1, { seed: req.recipe.seed, reseeds: trial.reseeds });
         started.add(req.trial_id);
         opts.reporter?.started?.(trial, slotName);
       }),
@@ -221,6 +221,11 @@ async function trainQueue(
         if (retry && kind === 'oom') {
           opts.reporter?.note?.(`trial ${trial.index} ran out of memory; retrying with ${accum * 2} micro-batches of ${Math.ceil(recipe.batch_size / (accum * 2))} per step (same effective batch ${recipe.batch_size})`);
           pool.push({ ...req, accum_steps: accum * 2 });
+        } else if (retry && diverged(result)) {
+          trial.reseeds++;
+          const seed = retrySeed(recipe.seed, trial.reseeds);
+          opts.reporter?.note?.(`trial ${trial.index} diverged (seed ${req.recipe.seed}); retrying with seed ${seed}`);
+          pool.push({ ...req, recipe: { ...req.recipe, seed } });
         } else if (retry) pool.push(req);
       }),
     onSlotLost: (slotName, err) => opts.reporter?.note?.(`worker ${slotName} stopped: ${err}; going on with the others`),
@@ -240,7 +245,8 @@ async function trainQueue(
   }
 
   for (const trial of queue) {
-    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe, device };
+    const trialRecipe = trial.reseeds > 0 ? { ...recipe, seed: retrySeed(recipe.seed, trial.reseeds) } : recipe;
+    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe: trialRecipe, device };
     if (trial.accum_steps > 1) req.accum_steps = trial.accum_steps;
     byRequest.set(req.trial_id, trial);
     pool.push(req);

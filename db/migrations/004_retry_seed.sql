@@ -1,0 +1,7 @@
+-- dse store, schema version 4: the seed each training used. A training that diverged (a non-finite
+-- loss) is retried with another seed (seed + reseeds * 1000003), since the same seed diverges again;
+-- trials.reseeds counts the seeds moved on from, and trainings.seed/threads record what each ran with.
+
+ALTER TABLE trials ADD COLUMN reseeds INTEGER NOT NULL DEFAULT 0;  -- seed changes of the last training started
+ALTER TABLE trainings ADD COLUMN seed INTEGER;                     -- recipe seed of this training; NULL before schema 4
+ALTER TABLE trainings ADD COLUMN threads INTEGER;                  -- torch intra-op threads it ran with; NULL when unknown
