@@ -277,8 +277,8 @@ export class Store {
 
   private insertTrials(sweepId: number, trials: NewTrial[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, ws, ds, spec, flops, params, acts)
-       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @ws, @ds, @spec, @flops, @params, @acts)`,
+      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, ws, ds, spec, flops, params, acts, duplicate_of)
+       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @ws, @ds, @spec, @flops, @params, @acts, @duplicate_of)`,
     );
     const insertValue = this.db.prepare('INSERT INTO trial_values (trial_id, name, value, json) VALUES (?, ?, ?, ?)');
     for (const t of trials) {
@@ -381,7 +381,7 @@ export class Store {
         `SELECT id, idx, spec, sample, flops, attempts, failures,
                 CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum,
                 CASE WHEN status = 'failed' AND last_error LIKE '%non-finite%' THEN reseeds + 1 ELSE reseeds END AS reseeds FROM trials
-         WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted')
+         WHERE sweep_id = ? AND idx < ? AND duplicate_of IS NULL AND (status IN ('pending', 'interrupted')
            OR (status = 'failed' AND failures <= ? AND NOT (failure_kind IS 'oom' AND accum_steps > ?)))
          ORDER BY idx`,
       )
@@ -512,8 +512,10 @@ export class Store {
 
   counts(sweep: string): TrialCounts {
     const id = this.requireSweep(sweep).id;
-    const counts: TrialCounts = { pending: 0, running: 0, done: 0, failed: 0, interrupted: 0, total: 0 };
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS k FROM trials WHERE sweep_id = ? GROUP BY status').all(id) as { status: TrialState; k: number }[];
+    const counts: TrialCounts = { pending: 0, running: 0, done: 0, failed: 0, interrupted: 0, total: 0, duplicate: 0 };
+    const rows = this.db
+      .prepare("SELECT CASE WHEN duplicate_of IS NULL THEN status ELSE 'duplicate' END AS status, COUNT(*) AS k FROM trials WHERE sweep_id = ? GROUP BY 1")
+      .all(id) as { status: TrialState | 'duplicate'; k: number }[];
     for (const r of rows) {
       counts[r.status] = r.k;
       counts.total += r.k;

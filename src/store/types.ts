@@ -70,6 +70,8 @@ export interface NewTrial {
   params: Record<string, unknown>;
   spec: ModelSpec;
   cx: Complexity;
+  /** Index of the earlier trial whose network this one's is (the same canonical spec); absent if first. */
+  duplicate_of?: number | null;
 }
 
 export interface NewSweep {
@@ -91,7 +93,8 @@ export interface WidthFit {
   e_fit: number;
 }
 
-export type TrialCounts = Record<TrialState, number> & { total: number };
+/** By status, less the duplicates (counted apart: never trained); total counts every trial. */
+export type TrialCounts = Record<TrialState, number> & { total: number; duplicate: number };
 
 export interface SweepSummary {
   sweep: SweepRecord;

@@ -5,3 +5,8 @@
 ALTER TABLE trials ADD COLUMN reseeds INTEGER NOT NULL DEFAULT 0;  -- seed changes of the last training started
 ALTER TABLE trainings ADD COLUMN seed INTEGER;                     -- recipe seed of this training; NULL before schema 4
 ALTER TABLE trainings ADD COLUMN threads INTEGER;                  -- torch intra-op threads it ran with; NULL when unknown
+
+-- Two samples that quantize to the same network (the same canonical spec) are one network: the later
+-- ones point at the first's idx, stay out of the queue (never trained, never 'done') and so out of
+-- every analysis population; dse run and dse status count them.
+ALTER TABLE trials ADD COLUMN duplicate_of INTEGER;                -- idx of the earlier trial with this network; NULL if first
