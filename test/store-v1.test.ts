@@ -102,5 +102,5 @@ test('a database it cannot migrate (no write access) is one line saying what to 
   chmodSync(db, 0o444);
   const status = dse(['status', 'v1-resume', '--db', db]);
   assert.equal(status.code, 2);
-  assert.match(status.stderr, /schema version 1 is older than this dse's 5 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
+  assert.match(status.stderr, /schema version 1 is older than this dse's 6 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
 });

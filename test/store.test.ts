@@ -165,7 +165,7 @@ test('the queue holds pending, interrupted and retryable failed trials; stale ru
   assert.deepEqual(indices(1, 3), [1, 2]);
   const lost = store.db.prepare('SELECT status FROM trainings WHERE trial_id = ?').get(d.id);
   assert.deepEqual(lost, { status: 'lost' });
-  assert.deepEqual(store.counts('demo'), { pending: 2, running: 0, done: 1, failed: 1, interrupted: 1, total: 5 });
+  assert.deepEqual(store.counts('demo'), { pending: 2, running: 0, done: 1, failed: 1, interrupted: 1, total: 5, duplicate: 0 });
   store.close();
 });
 

@@ -17,6 +17,7 @@ export interface TrialColumns {
   flops: number;
   params: number;
   acts: number;
+  duplicate_of: number | null;
 }
 
 /** The columns of a sampled model: its stage structure, spec and complexity. */
@@ -33,6 +34,7 @@ export function trialColumns(t: NewTrial): TrialColumns {
     flops: t.cx.flops,
     params: t.cx.params,
     acts: t.cx.acts,
+    duplicate_of: t.duplicate_of ?? null,
   };
 }
 

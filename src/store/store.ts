@@ -104,8 +104,8 @@ export class Store {
 
   private insertTrials(sweepId: number, trials: NewTrial[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, ws, ds, spec, flops, params, acts)
-       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @ws, @ds, @spec, @flops, @params, @acts)`,
+      `INSERT INTO trials (sweep_id, idx, sample, depth, num_stages, ws, ds, spec, flops, params, acts, duplicate_of)
+       VALUES (@sweep_id, @idx, @sample, @depth, @num_stages, @ws, @ds, @spec, @flops, @params, @acts, @duplicate_of)`,
     );
     const insertValue = this.db.prepare('INSERT INTO trial_values (trial_id, name, value, json) VALUES (?, ?, ?, ?)');
     for (const t of trials) {
@@ -272,20 +272,22 @@ export class Store {
     const rows = this.db
       .prepare(
         `SELECT id, idx, spec, sample, flops, attempts, failures,
-                CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum FROM trials
-         WHERE sweep_id = ? AND idx < ? AND (status IN ('pending', 'interrupted')
+                CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum,
+                CASE WHEN status = 'failed' AND last_error LIKE '%non-finite%' THEN reseeds + 1 ELSE reseeds END AS reseeds FROM trials
+         WHERE sweep_id = ? AND idx < ? AND duplicate_of IS NULL AND (status IN ('pending', 'interrupted')
            OR (status = 'failed' AND failures <= ? AND NOT (failure_kind IS 'oom' AND accum_steps > ?)))
          ORDER BY idx`,
       )
-      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number }[];
-    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum }));
+      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number; reseeds: number }[];
+    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum, reseeds: r.reseeds }));
   }
 
   /**
    * Records that a training of the trial started, with what it runs with (a sweep always passes its
    * provenance; tests of the lifecycle alone may not); returns its attempt number (1-based).
+   * `reseeds` is how many times the trial's seed was moved on from (a diverged training's retry).
    */
-  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1, provenance?: Provenance): number {
+  trialStarted(trialId: number, worker: string, pid = process.pid, accumSteps = 1, provenance?: Provenance, reseeds = 0): number {
     this.writable();
     return this.db
       .transaction(() => {
@@ -297,9 +299,9 @@ export class Store {
         this.db
           .prepare(
             `UPDATE trials SET status = 'running', attempts = ?, worker = ?, device = NULL, started = ?, finished = NULL, seconds = NULL,
-               final_test_err = NULL, best_test_err = NULL, final_val_err = NULL, best_val_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ? WHERE id = ?`,
+               final_test_err = NULL, best_test_err = NULL, final_val_err = NULL, best_val_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = ?, reseeds = ? WHERE id = ?`,
           )
-          .run(attempt, worker, now, accumSteps, trialId);
+          .run(attempt, worker, now, accumSteps, reseeds, trialId);
         this.db.prepare('DELETE FROM epochs WHERE trial_id = ?').run(trialId);
         // a training that never reported (its worker was lost and the pool requeued the trial)
         this.db
@@ -369,8 +371,8 @@ export class Store {
             kind: failureKind(result),
           });
         this.db
-          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ?, device = ?, engine_version = ? WHERE trial_id = ? AND attempt = ?')
-          .run(now, result.status, result.error, failureKind(result), result.device, result.engine_version ?? null, trialId, row.attempts);
+          .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ?, device = ?, engine_version = ?, threads = ? WHERE trial_id = ? AND attempt = ?')
+          .run(now, result.status, result.error, failureKind(result), result.device, result.engine_version ?? null, result.threads ?? null, trialId, row.attempts);
       })
       .immediate();
   }
@@ -431,8 +433,10 @@ export class Store {
 
   counts(sweep: string): TrialCounts {
     const id = this.requireSweep(sweep).id;
-    const counts: TrialCounts = { pending: 0, running: 0, done: 0, failed: 0, interrupted: 0, total: 0 };
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS k FROM trials WHERE sweep_id = ? GROUP BY status').all(id) as { status: TrialState; k: number }[];
+    const counts: TrialCounts = { pending: 0, running: 0, done: 0, failed: 0, interrupted: 0, total: 0, duplicate: 0 };
+    const rows = this.db
+      .prepare("SELECT CASE WHEN duplicate_of IS NULL THEN status ELSE 'duplicate' END AS status, COUNT(*) AS k FROM trials WHERE sweep_id = ? GROUP BY 1")
+      .all(id) as { status: TrialState | 'duplicate'; k: number }[];
     for (const r of rows) {
       counts[r.status] = r.k;
       counts.total += r.k;

@@ -125,6 +125,8 @@ export interface NewTrial {
   params: Record<string, unknown>;
   spec: ModelSpec;
   cx: Complexity;
+  /** Index of the earlier trial whose network this one's is (the same canonical spec); absent if first. */
+  duplicate_of?: number | null;
 }
 
 export interface NewSweep {
@@ -146,7 +148,8 @@ export interface WidthFit {
   e_fit: number;
 }
 
-export type TrialCounts = Record<TrialState, number> & { total: number };
+/** By status, less the duplicates (counted apart: never trained); total counts every trial. */
+export type TrialCounts = Record<TrialState, number> & { total: number; duplicate: number };
 
 export interface SweepSummary {
   sweep: SweepRecord;
@@ -184,4 +187,6 @@ export interface QueuedTrial {
   failures: number;
   /** Gradient accumulation its next training uses (2 after an out-of-memory failure). */
   accum_steps: number;
+  /** Seed changes its next training uses (one more after each diverged training): see retrySeed. */
+  reseeds: number;
 }

@@ -31,6 +31,7 @@ export const CORE_COLUMNS: Record<string, { sql: string; doc: string }> = {
   ws: { sql: 't.ws', doc: 'per-stage widths, JSON list (ws ->> 2 for stage 3)' },
   ds: { sql: 't.ds', doc: 'per-stage depths, JSON list' },
   attempts: { sql: 't.attempts', doc: 'trainings started' },
+  duplicate_of: { sql: 't.duplicate_of', doc: 'index of the earlier trial with the same network (never trained, kept out of analysis); NULL if first' },
   last_error: { sql: 't.last_error', doc: 'error of the last failed or interrupted training' },
   failure_kind: { sql: 't.failure_kind', doc: 'why the last training failed: oom | timeout | error (NULL unless failed)' },
   accum_steps: { sql: 't.accum_steps', doc: 'gradient accumulation of the last training (2: the retry after running out of memory)' },

@@ -10,9 +10,9 @@
 import type { Experiment } from '../experiment/load.js';
 import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, stageDataset } from '../models/data/index.js';
 import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
-import type { DatasetFingerprint, Provenance, QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
+import type { DatasetFingerprint, QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
-import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, failureKind } from '../workers/engine.js';
+import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, diverged, failureKind, retrySeed } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
 import { datasetFingerprint, trainingProvenance } from '../workers/provenance.js';
 import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
@@ -184,7 +184,7 @@ async function trainQueue(
   if (opts.signal?.aborted) return { aborted: true, error: null };
   const slots = await (opts.createSlots ?? createSlots)(resources);
   const byRequest = new Map<string, QueuedTrial>();
-  const provenance = new Map<string, Provenance>();
+  const fingerprints = new Map<string, DatasetFingerprint>();
   const started = new Set<string>();
   const recipe: Recipe = { ...exp.recipe, seed: exp.recipe.seed ?? exp.seed };
   const device = exp.resources.gpus.length ? 'cuda' : 'cpu';
@@ -196,7 +196,7 @@ async function trainQueue(
     onStart: (req, slotName) =>
       guard(() => {
         const trial = byRequest.get(req.trial_id)!;
-        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1, provenance.get(req.trial_id));
+        store.trialStarted(trial.id, slotName, process.pid, req.accum_steps ?? 1, trainingProvenance(exp.engine, req.recipe, fingerprints.get(req.trial_id)!), trial.reseeds);
         started.add(req.trial_id);
         opts.reporter?.started?.(trial, slotName);
       }),
@@ -223,6 +223,11 @@ async function trainQueue(
         if (retry && kind === 'oom') {
           opts.reporter?.note?.(`trial ${trial.index} ran out of memory; retrying with ${accum * 2} micro-batches of ${Math.ceil(recipe.batch_size / (accum * 2))} per step (same effective batch ${recipe.batch_size})`);
           pool.push({ ...req, accum_steps: accum * 2 });
+        } else if (retry && diverged(result)) {
+          trial.reseeds++;
+          const seed = retrySeed(recipe.seed, trial.reseeds);
+          opts.reporter?.note?.(`trial ${trial.index} diverged (seed ${req.recipe.seed}); retrying with seed ${seed}`);
+          pool.push({ ...req, recipe: { ...req.recipe, seed } });
         } else if (retry) pool.push(req);
       }),
     onSlotLost: (slotName, err) => opts.reporter?.note?.(`worker ${slotName} stopped: ${err}; going on with the others`),
@@ -242,10 +247,11 @@ async function trainQueue(
   }
 
   for (const trial of queue) {
-    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe, device };
+    const trialRecipe = trial.reseeds > 0 ? { ...recipe, seed: retrySeed(recipe.seed, trial.reseeds) } : recipe;
+    const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe: trialRecipe, device };
     if (trial.accum_steps > 1) req.accum_steps = trial.accum_steps;
     byRequest.set(req.trial_id, trial);
-    provenance.set(req.trial_id, trainingProvenance(exp.engine, recipe, dataset.fingerprint(trial.spec.input.resolution)));
+    fingerprints.set(req.trial_id, dataset.fingerprint(trial.spec.input.resolution));
     pool.push(req);
   }
   try {

@@ -151,6 +151,8 @@ export interface TrainResult {
   accum_steps?: number;
   /** The engine's library and version, e.g. "torch 2.3.1", where the engine knows it. */
   engine_version?: string;
+  /** The intra-op threads it trained with (torch.get_num_threads), where the engine reports it. */
+  threads?: number;
 }
 
 /** A failed result's kind: the engine's, else what its error says. */
@@ -158,6 +160,19 @@ export function failureKind(result: Pick<TrainResult, 'status' | 'error' | 'fail
   if (result.status !== 'failed') return null;
   if (result.failure_kind) return result.failure_kind;
   return result.error?.startsWith(OOM_ERROR_PREFIX) ? 'oom' : 'error';
+}
+
+/** Whether a failed training diverged (a non-finite loss or parameters): the same seed would diverge again. */
+export function diverged(result: Pick<TrainResult, 'status' | 'error'>): boolean {
+  return result.status === 'failed' && /non-finite/.test(result.error ?? '');
+}
+
+/** A step between retry seeds far from the small seeds users pick, so a retry never reuses another sweep's seed by accident. */
+const RESEED_STEP = 1_000_003;
+
+/** The recipe seed of a trial's training after `reseeds` diverged trainings: the sweep's seed for the first. */
+export function retrySeed(seed: number, reseeds: number): number {
+  return seed + reseeds * RESEED_STEP;
 }
 
 /** Bytes as "1.23 GiB" / "456.0 MiB", for error texts. */

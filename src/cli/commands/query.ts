@@ -157,7 +157,8 @@ function statusText(s: SweepSummary): string {
   const eta = s.mean_seconds !== null && remaining > 0 ? `ETA ~${formatDuration((remaining * s.mean_seconds) / parallel)} at ${parallel} parallel` : remaining > 0 ? 'ETA --' : 'nothing left to train';
   return [
     head,
-    `  trials ${c.total}: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.interrupted} interrupted`,
+    `  trials ${c.total}: ${c.done} done, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.interrupted} interrupted` +
+      (c.duplicate ? `, ${c.duplicate} duplicate (an earlier trial's network; not trained)` : ''),
     `  best error ${formatError(s.best_error)}; ${s.mean_seconds === null ? 'no trial finished yet' : `${s.mean_seconds.toFixed(1)} s per trial`}; ${eta}`,
     ...(state === 'running' ? overdueLines(s) : []),
   ].join('\n');

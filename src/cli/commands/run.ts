@@ -9,6 +9,7 @@ import { type Experiment, loadExperiment } from '../../experiment/load.js';
 import { ENGINE_NAMES, SWEEP_LIMITS } from '../../experiment/schema.js';
 import { RESOURCE_LIMITS } from '../../workers/slots.js';
 import { defaultDbPath } from '../../store/locate.js';
+import type { TrialCounts } from '../../store/types.js';
 import { type SweepOutcome, type SweepReporter, type TrialFailure, runSweep } from '../../sweep/run.js';
 import { FAILURE_KINDS, type FailureKind } from '../../workers/engine.js';
 import { UserError } from '../../util/errors.js';
@@ -114,12 +115,17 @@ function firstLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
+/** "; 2 duplicate networks (trained once)" when samples repeat a network, else nothing. */
+function duplicates(c: TrialCounts): string {
+  return c.duplicate ? `; ${c.duplicate} duplicate network${c.duplicate === 1 ? '' : 's'} (trained once)` : '';
+}
+
 function summaryLine(o: SweepOutcome): string {
   const c = o.counts;
   const state = o.aborted ? 'interrupted' : o.status;
   const rest = c.pending + c.interrupted + c.running;
   return (
-    `sweep ${o.sweep} ${state}: ${c.done}/${c.total} done, ${c.failed} failed${rest ? `, ${rest} to train` : ''}; ` +
+    `sweep ${o.sweep} ${state}: ${c.done}/${c.total - c.duplicate} done, ${c.failed} failed${rest ? `, ${rest} to train` : ''}${duplicates(c)}; ` +
     `this run trained ${o.trained.done} (+${o.trained.failed} failed, ${o.trained.interrupted} interrupted); database ${o.dbPath}`
   );
 }
@@ -140,10 +146,11 @@ class ProgressReporter implements SweepReporter {
     if (v) process.stderr.write(`sweep ${info.sweep}: version ${v.version} (${v.changes}); every trial trains again, the ${v.kept} results of version ${v.version - 1} stay stored under it\n`);
     const requeued = info.requeued ? `; ${info.requeued} left running by a stopped run go back in the queue` : '';
     const best = info.best !== null ? `; best error so far ${formatError(info.best)}` : '';
-    process.stderr.write(`${head}${best}${requeued}; ${info.queued} to train on ${info.parallel} worker(s)\n`);
+    process.stderr.write(`${head}${duplicates(c)}${best}${requeued}; ${info.queued} to train on ${info.parallel} worker(s)\n`);
+    const trainable = c.total - c.duplicate;
     // failed trials with retries left are queued again, so only the others count as finished
-    const finallyFailed = Math.min(c.failed, Math.max(0, c.total - c.done - info.queued));
-    this.progress = new Progress({ total: c.total, done: c.done, failed: finallyFailed, best: info.best });
+    const finallyFailed = Math.min(c.failed, Math.max(0, trainable - c.done - info.queued));
+    this.progress = new Progress({ total: trainable, done: c.done, failed: finallyFailed, best: info.best });
   }
 
   started(): void {

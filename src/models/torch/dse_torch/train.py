@@ -108,12 +108,16 @@ class PeakMemory:
 
 
 def fault_for(request):
-    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID],
-    several separated by commas: the first that applies to the trial)."""
+    """The injected fault for this trial, from request.test_fault or DSE_TEST_FAULT (KIND[@TRIAL_ID][/SEED],
+    several separated by commas: the first that applies to the trial; with /SEED only to a training
+    with that recipe seed, so a retry under another seed passes)."""
     kind = request.get("test_fault")
     if not kind:
         for spec in os.environ.get("DSE_TEST_FAULT", "").split(","):
-            spec_kind, _, only = spec.strip().partition("@")
+            spec, _, seed = spec.strip().partition("/")
+            spec_kind, _, only = spec.partition("@")
+            if seed and int(seed) != int(request["recipe"]["seed"]):
+                continue
             if spec_kind and (not only or only == request.get("trial_id")):
                 kind = spec_kind
                 break
@@ -280,7 +284,13 @@ class Trial:
         self.peak = PeakMemory(self.device)
         self.use_amp = self.cuda and os.environ.get("DSE_TORCH_AMP", "on") != "off" and torch.cuda.is_bf16_supported()
         if self.cuda:
-            torch.backends.cudnn.benchmark = True  # pycls CUDNN.BENCHMARK
+            # pycls CUDNN.BENCHMARK: autotuned kernels and atomics in backward, so CUDA runs are not
+            # bit-reproducible (README, "On CUDA"); speed is chosen over bit-identical reruns there.
+            torch.backends.cudnn.benchmark = True
+        else:
+            # On CPU a seed and a thread count give the same bits: this refuses (warns on) any op
+            # without a deterministic kernel rather than let it through silently.
+            torch.use_deterministic_algorithms(True, warn_only=True)
 
         seed_everything(int(recipe["seed"]))
         model = build_checked(net, manifest)
@@ -374,7 +384,7 @@ def train(request, manifest, emit):
     trial_id = request.get("trial_id")
     epochs = []
     accum = request.get("accum_steps") or 1
-    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, **epoch_errors([]), "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device"), "accum_steps": accum}
+    result = {"trial_id": trial_id, "status": "failed", "epochs": epochs, **epoch_errors([]), "params_built": None, "peak_mem_bytes": None, "seconds": 0.0, "error": None, "device": request.get("device"), "accum_steps": accum, "threads": torch.get_num_threads()}
     trial = None
     oom = None
     try:
