@@ -216,7 +216,7 @@ const textCases: BadInputCase[] = [
   yamlText('bad indentation', BASE_EXPERIMENT.replace('  epochs: 1', '     epochs: 1'), /^dse: exp\.yaml:\d+:\d+: /),
   yamlText('duplicate top-level key', `${BASE_EXPERIMENT}n: 5\n`, /^dse: exp\.yaml:\d+:1: duplicate key "n"/),
   yamlText('duplicate nested key', BASE_EXPERIMENT.replace('  epochs: 1', '  epochs: 1\n  epochs: 2'), /^dse: exp\.yaml:\d+:3: duplicate key "epochs"/),
-  yamlText('duplicate quoted key', BASE_EXPERIMENT.replace('seed: 5', 'seed: 5\n"seed": 6'), 'duplicate key "seed"'),
+  yamlText('duplicate quoted key', BASE_EXPERIMENT.replace('n: 4', 'n: 4\n"n": 5'), 'duplicate key "n"'),
   yamlText('empty file', '', 'expected a mapping of experiment settings'),
   yamlText('only comments', '# nothing here\n', 'expected a mapping of experiment settings'),
   yamlText('a scalar document', 'hello\n', 'expected a mapping of experiment settings'),
