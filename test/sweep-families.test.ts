@@ -58,6 +58,8 @@ test('every tiny family sweep runs to the end into one database; EDFs overlay Re
     const trials = trialsOf(db, `tiny-${name}`);
     assert.equal(trials.length, 2, name);
     for (const t of trials) {
+      // a sample that quantizes to an earlier trial's network is that network, trained once
+      if (t.duplicate_of != null) continue;
       assert.equal(t.status, 'done', `${name}: ${t.last_error}`);
       assert.ok(Number.isFinite(t.final_test_err), name);
       for (const k of knobs[name]) assert.ok(t.values?.[k] !== undefined, `${name} stores ${k}`);
@@ -90,6 +92,7 @@ test('every tiny family sweep trains on the tfjs engine too', async () => {
     const r = await dse(['run', join(TINY, f), '--engine', 'tfjs', '--db', db, '--quiet']);
     assert.equal(r.code, 0, `${f}: ${r.stderr}`);
     for (const t of trialsOf(db, `tiny-${f.replace('.yaml', '')}`)) {
+      if (t.duplicate_of != null) continue;
       assert.equal(t.status, 'done', `${f}: ${t.last_error}`);
       assert.equal(t.params_built, t.cx.params, `${f}: the tfjs network has the counted parameters`);
     }

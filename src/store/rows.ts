@@ -153,6 +153,7 @@ export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Recor
     spec,
     cx: { flops: row.flops, params: row.params, acts: row.acts },
     status: row.status,
+    duplicate_of: row.duplicate_of ?? null,
     attempts: row.attempts,
     last_error: row.last_error,
     worker: row.worker,

@@ -68,6 +68,8 @@ export interface TrialRecord {
   spec: ModelSpec;
   cx: Complexity;
   status: TrialState;
+  /** Index of the earlier trial whose network this one's is: never trained (it stays pending). */
+  duplicate_of: number | null;
   attempts: number;
   last_error: string | null;
   worker: string | null;
