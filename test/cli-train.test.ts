@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { packageRoot } from '../src/util/paths.js';
-import { findTorchPython } from '../src/workers/torch/python.js';
+import { torchMissing } from './helpers/torchData.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dse-cli-train-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -42,15 +42,6 @@ function assertOneLineError(run: Run, ...parts: string[]): void {
   assert.equal(lines.length, 1, `expected one line on stderr, got: ${run.stderr}`);
   assert.match(lines[0], /^dse: /);
   for (const p of parts) assert.ok(lines[0].includes(p), `"${lines[0]}" lacks "${p}"`);
-}
-
-async function torchMissing(): Promise<string | null> {
-  try {
-    await findTorchPython();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 describe('dse train', () => {

@@ -14,19 +14,10 @@ import { DEFAULT_RECIPE, type TrainRequest, failureKind } from '../src/workers/e
 import { MemoryWatch, hostMemory, oomCounterCandidates, parseOomKills } from '../src/workers/memoryWatch.js';
 import { findTorchPython } from '../src/workers/torch/python.js';
 import { createTorchSlot } from '../src/workers/torch/slot.js';
-import { SPEC, withDataset } from './helpers/torchData.js';
+import { SPEC, withDataset, torchMissing } from './helpers/torchData.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-oom-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
-
-async function torchMissing(): Promise<string | null> {
-  try {
-    await findTorchPython();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 describe('out-of-memory detection', () => {
   test('the oom_kill counter is found in cgroup v2 memory.events or v1 memory.oom_control', () => {

@@ -15,7 +15,7 @@ import { openStore } from '../src/store/index.js';
 import { runSweep } from '../src/sweep/run.js';
 import { packageRoot } from '../src/util/paths.js';
 import { retrySeed } from '../src/workers/engine.js';
-import { findTorchPython } from '../src/workers/torch/python.js';
+import { torchMissing } from './helpers/torchData.js';
 import { createTorchSlot } from '../src/workers/torch/slot.js';
 
 const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'experiments', 'tiny-test.yaml');
@@ -53,15 +53,6 @@ async function sweep(name: string, cacheDir: string, slots: number, env: Record<
     return { epochs, notes, db };
   } finally {
     store.close();
-  }
-}
-
-async function torchMissing(): Promise<string | null> {
-  try {
-    await findTorchPython();
-    return null;
-  } catch (e) {
-    return (e as Error).message;
   }
 }
 

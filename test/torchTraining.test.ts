@@ -6,33 +6,19 @@ import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import seedrandom from 'seedrandom';
 import { writeTensorFile } from '../src/models/data/tensorFile.js';
-import type { ImageDataset, ImageSplit } from '../src/models/data/types.js';
+import type { ImageDataset } from '../src/models/data/types.js';
+import { CHANNELS, CLASSES, RES, patternSplits } from './helpers/torchData.js';
 import { complexity } from '../src/space/index.js';
 import { buildAnyNetSpec } from '../src/space/build.js';
 import { DEFAULT_RECIPE, type DatasetRef, type EpochMetrics, type Recipe, type TrainRequest, learningRate } from '../src/workers/engine.js';
 import { TorchSlot, createTorchSlot } from '../src/workers/torch/slot.js';
 
-const CLASSES = 4;
-const CHANNELS = 2;
-const RES = 8;
 
-/** Learnable synthetic images: a fixed random pattern per class plus pixel noise. */
+/** The helpers' pattern images (seeded by `seed`), normalized by the training split's own statistics. */
 function syntheticDataset(seed: number, trainN: number, testN: number): ImageDataset {
-  const rng = seedrandom(String(seed));
   const pixels = CHANNELS * RES * RES;
-  const patterns = Array.from({ length: CLASSES }, () => Float64Array.from({ length: pixels }, () => 40 + 175 * rng()));
-  const split = (n: number): ImageSplit => {
-    const x = new Uint8Array(n * pixels);
-    const y = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      y[i] = i % CLASSES;
-      for (let p = 0; p < pixels; p++) x[i * pixels + p] = Math.max(0, Math.min(255, Math.round(patterns[y[i]][p] + 60 * (rng() - 0.5))));
-    }
-    return { x, y, n };
-  };
-  const train = split(trainN);
+  const [train, test] = patternSplits(String(seed), [trainN, testN]);
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < CHANNELS; c++) {
@@ -49,7 +35,7 @@ function syntheticDataset(seed: number, trainN: number, testN: number): ImageDat
     mean.push(m);
     std.push(Math.sqrt(s2 / (trainN * RES * RES) - m * m));
   }
-  return { name: 'synthetic-test', num_classes: CLASSES, channels: CHANNELS, height: RES, width: RES, train, test: split(testN), mean, std };
+  return { name: 'synthetic-test', num_classes: CLASSES, channels: CHANNELS, height: RES, width: RES, train, test, mean, std };
 }
 
 const SPEC = buildAnyNetSpec(
