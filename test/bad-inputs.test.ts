@@ -17,10 +17,10 @@ import Database from 'better-sqlite3';
 import { loadExperiment } from '../src/experiment/load.js';
 import { openSweep } from '../src/sweep/open.js';
 import { packageRoot } from '../src/util/paths.js';
+import { runDse } from './helpers/cli.js';
 import { BAD_INPUTS, BASE_EXPERIMENT, type BadInputCase, type FileContent } from './helpers/badInputs.js';
 import type { CorpusJob, CorpusOutcome } from './helpers/corpusRunner.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-bad-inputs-'));
 const DBS = { dse: join(ROOT, 'dse.sqlite'), foreign: join(ROOT, 'foreign.sqlite'), newer: join(ROOT, 'newer.sqlite') };
 
@@ -176,13 +176,7 @@ test('the corpus runner reports what the real command line does', async () => {
     mkdirSync(join(dir, '.cache'), { recursive: true });
     materialize(dir, c.files ?? {});
     const [inProcess] = [...(await runJobs([{ index: i, dir, args: c.args }], `spawned-${i}`)).values()];
-    const spawned = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const env = { ...process.env, DSE_CACHE_DIR: join(dir, '.cache'), DSE_DATA_DIR: join(dir, '.data'), DSE_TEST_FAULT: '', DSE_DEBUG: '' };
-      const child = spawn(process.execPath, [CLI, ...c.args], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const spawned = await runDse(c.args, dir, { DSE_CACHE_DIR: join(dir, '.cache'), DSE_DATA_DIR: join(dir, '.data'), DSE_DEBUG: '' });
     assert.ok(typeof inProcess === 'object', c.name);
     assert.equal(spawned.code, inProcess.code, c.name);
     assert.equal(spawned.stderr, inProcess.stderr, c.name);

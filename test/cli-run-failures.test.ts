@@ -6,26 +6,20 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { packageRoot } from '../src/util/paths.js';
+import { type CliOutcome, runDse } from './helpers/cli.js';
 import { findTorchPython } from '../src/workers/torch/python.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
 const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'experiments', 'tiny-test.yaml');
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-cli-failures-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 
-function dse(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DSE_CACHE_DIR: join(ROOT, 'cache'), DSE_TEST_FAULT: '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function dse(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliOutcome> {
+  return runDse(args, cwd, { DSE_CACHE_DIR: join(ROOT, 'cache'), ...env });
 }
 
 test('OOM retried with accumulation then failed for good, a hang timed out: exit 3, failures by kind; status shows an overdue trial', async (t) => {

@@ -6,27 +6,21 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { packageRoot } from '../src/util/paths.js';
+import { type CliOutcome, runDse } from './helpers/cli.js';
 import { recipeHash } from '../src/workers/provenance.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
 const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'experiments', 'tiny-test.yaml');
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-provenance-'));
 const VERSION = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;
 after(() => rmSync(ROOT, { recursive: true, force: true }));
 
-function dse(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DSE_CACHE_DIR: join(ROOT, 'cache'), DSE_TEST_FAULT: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function dse(args: string[], cwd: string): Promise<CliOutcome> {
+  return runDse(args, cwd, { DSE_CACHE_DIR: join(ROOT, 'cache') });
 }
 
 function experiment(dir: string, edits: Record<string, string>): void {

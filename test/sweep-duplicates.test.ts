@@ -5,7 +5,6 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,9 @@ import { loadExperiment } from '../src/experiment/load.js';
 import { openStore } from '../src/store/index.js';
 import { sampleTrials } from '../src/sweep/sample.js';
 import { packageRoot } from '../src/util/paths.js';
+import { type CliOutcome, runDse } from './helpers/cli.js';
 import { findTorchPython } from '../src/workers/torch/python.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'index.js');
 const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'experiments', 'tiny-test.yaml');
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-duplicates-'));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
@@ -32,13 +31,8 @@ function writeExperiment(cwd: string): string {
   return file;
 }
 
-function dse(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, DSE_CACHE_DIR: join(ROOT, 'cache'), DSE_TEST_FAULT: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function dse(args: string[], cwd: string): Promise<CliOutcome> {
+  return runDse(args, cwd, { DSE_CACHE_DIR: join(ROOT, 'cache') });
 }
 
 test('samples of one network are marked duplicates of the first, whatever their unquantized parameters', () => {
