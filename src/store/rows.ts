@@ -199,20 +199,8 @@ export function provenanceColumns(p: Provenance | undefined): ProvenanceColumns 
   };
 }
 
-export interface TrainingRow extends ProvenanceColumns {
-  trial_id: number;
-  attempt: number;
-  version: number;
-  worker: string | null;
-  started: string;
-  finished: string | null;
-  status: string | null;
-  error: string | null;
-  failure_kind: FailureKind | null;
-  accum_steps: number;
-  device: string | null;
-  engine_version: string | null;
-}
+/** A trainings row: the record's columns, with its provenance as the stored columns. */
+export type TrainingRow = Omit<TrainingRecord, 'provenance'> & ProvenanceColumns & { trial_id: number };
 
 export function trainingRecord(row: TrainingRow): TrainingRecord {
   const provenance: Provenance | null =
