@@ -390,42 +390,14 @@ export class Store {
     const rows = this.db
       .prepare(`SELECT t.*, ? AS sweep FROM trials t WHERE t.sweep_id = ? AND t.status IN (${marks}) ORDER BY t.idx`)
       .all(record.name, record.id, ...statuses) as TrialRow[];
-    const epochs = new Map<number, EpochMetrics[]>();
-    const epochRows = this.db
-      .prepare('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.epoch')
-      .all(record.id) as EpochRow[];
-    for (const e of epochRows) {
-      const list = epochs.get(e.trial_id) ?? [];
-      list.push(epochMetrics(e));
-      epochs.set(e.trial_id, list);
-    }
-    const values = new Map<number, ValueRow[]>();
-    const valueRows = this.db
-      .prepare('SELECT v.trial_id, v.name, v.value, v.json FROM trial_values v JOIN trials t ON t.id = v.trial_id WHERE t.sweep_id = ? ORDER BY v.trial_id')
-      .all(record.id) as (ValueRow & { trial_id: number })[];
-    for (const v of valueRows) {
-      const list = values.get(v.trial_id) ?? [];
-      list.push(v);
-      values.set(v.trial_id, list);
-    }
-    const trainings = new Map<number, TrainingRecord[]>();
-    const trainingRows = this.db
-      .prepare('SELECT g.* FROM trainings g JOIN trials t ON t.id = g.trial_id WHERE t.sweep_id = ? ORDER BY g.trial_id, g.attempt')
-      .all(record.id) as TrainingRow[];
-    for (const g of trainingRows) {
-      const list = trainings.get(g.trial_id) ?? [];
-      list.push(trainingRecord(g));
-      trainings.set(g.trial_id, list);
-    }
-    const earlier = new Map<number, EarlierResult[]>();
-    const earlierRows = this.db
-      .prepare('SELECT r.* FROM trial_results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id, r.version')
-      .all(record.id) as EarlierRow[];
-    for (const r of earlierRows) {
-      const list = earlier.get(r.trial_id) ?? [];
-      list.push(earlierResult(r));
-      earlier.set(r.trial_id, list);
-    }
+    const ofSweep = <R extends { trial_id: number }>(sql: string) => this.db.prepare(sql).all(record.id) as R[];
+    const epochs = byTrial(ofSweep<EpochRow>('SELECT e.* FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = ? ORDER BY e.trial_id, e.epoch'), epochMetrics);
+    const values = byTrial(
+      ofSweep<ValueRow & { trial_id: number }>('SELECT v.trial_id, v.name, v.value, v.json FROM trial_values v JOIN trials t ON t.id = v.trial_id WHERE t.sweep_id = ? ORDER BY v.trial_id'),
+      (v) => v,
+    );
+    const trainings = byTrial(ofSweep<TrainingRow>('SELECT g.* FROM trainings g JOIN trials t ON t.id = g.trial_id WHERE t.sweep_id = ? ORDER BY g.trial_id, g.attempt'), trainingRecord);
+    const earlier = byTrial(ofSweep<EarlierRow>('SELECT r.* FROM trial_results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id, r.version'), earlierResult);
     return rows.map((r) =>
       trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? []), { trainings: trainings.get(r.id) ?? [], earlier: earlier.get(r.id) ?? [] }),
     );
@@ -488,6 +460,17 @@ export function runnerAlive(runner: RunnerInfo, now = Date.now()): boolean {
   const fresh = now - Date.parse(runner.heartbeat) < RUNNER_STALE_MS;
   if (runner.host !== hostname()) return fresh;
   return fresh && pidAlive(runner.pid);
+}
+
+/** Rows of a sweep's per-trial table, each made into its record, grouped by trial in row order. */
+function byTrial<R extends { trial_id: number }, T>(rows: R[], make: (row: R) => T): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.trial_id) ?? [];
+    list.push(make(row));
+    out.set(row.trial_id, list);
+  }
+  return out;
 }
 
 function epochParams(trialId: number, m: EpochMetrics): Record<string, number | null> {
