@@ -13,6 +13,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { edfShift, spearman } from '../src/analysis/seedNoise.js';
 import { parseExperiment } from '../src/experiment/load.js';
 import { prepareDataset } from '../src/models/data/index.js';
 import { sampleTrials } from '../src/sweep/sample.js';
@@ -69,42 +70,6 @@ ${o.dataset === 'synthetic' ? '  num_classes: 10\n' : ''}recipe:
   epochs: ${o.epochs}
   batch_size: 64
 `;
-}
-
-/** Ranks 1..n, ties sharing their mean rank. */
-function ranks(v: readonly number[]): number[] {
-  const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(v.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
-
-function spearman(a: readonly number[], b: readonly number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const mean = (ra.length + 1) / 2;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < ra.length; i++) {
-    num += (ra[i] - mean) * (rb[i] - mean);
-    da += (ra[i] - mean) ** 2;
-    db += (rb[i] - mean) ** 2;
-  }
-  return da && db ? num / Math.sqrt(da * db) : NaN;
-}
-
-/** KS distance and mean |F1 - F2| of two samples' EDFs, over the pooled values. */
-function edfShift(a: readonly number[], b: readonly number[]): { ks: number; mean: number } {
-  const edf = (s: readonly number[], e: number) => s.filter((x) => x <= e).length / s.length;
-  const points = [...a, ...b];
-  const gaps = points.map((e) => Math.abs(edf(a, e) - edf(b, e)));
-  return { ks: Math.max(...gaps), mean: gaps.reduce((s, g) => s + g, 0) / gaps.length };
 }
 
 async function trainAll(slots: TorchSlot[], jobs: { trial: NewTrial; recipe: Recipe; key: string }[], dataset: DatasetRef): Promise<Map<string, TrainResult>> {

@@ -35,7 +35,7 @@ test('OOM retried with accumulation then failed for good, a hang timed out: exit
   const run = await dse(['run', 'exp.yaml'], cwd, { DSE_TEST_FAULT: 'oom-always@tiny-test:1,hang@tiny-test:2' });
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, /trial 1 ran out of memory; retrying with 2 micro-batches of 16 per step \(same effective batch 32\)/);
-  assert.match(run.stdout, /^failed for good this run: 1 out of memory, 1 timed out, 0 error$/m);
+  assert.match(run.stdout, /^failed for good this run: 1 out of memory, 1 timed out, 0 diverged, 0 error$/m);
   assert.match(run.stdout, /^ {2}trial 1 \(out of memory\): out of memory: CUDA out of memory\..*; batch 32 as 2 micro-batches$/m);
   assert.match(run.stdout, /^ {2}trial 2 \(timed out\): timed out after 0\.15 min \(recipe\.max_minutes = 0\.15\)$/m);
 

@@ -61,6 +61,9 @@ test('status, query, fit and analyze read it (migrating it once), with every cou
     for (const trial of store.readTrials('v1-resume')) {
       assert.equal(trial.spec.version, 2, 'read back as version 2');
       assert.deepEqual(complexity(trial.spec), trial.cx, `trial ${trial.index}: the stored counts are the v2 counts`);
+      // each finished result is the trial's one repeat, with its seed and curve
+      const repeats = trial.repeats!.map((r) => [r.repeat, r.final_test_err, r.epochs.length]);
+      assert.deepEqual(repeats, trial.status === 'done' ? [[0, trial.final_test_err, trial.epochs.length]] : [], `trial ${trial.index}'s repeats`);
     }
   } finally {
     store.close();
@@ -102,5 +105,5 @@ test('a database it cannot migrate (no write access) is one line saying what to 
   chmodSync(db, 0o444);
   const status = dse(['status', 'v1-resume', '--db', db]);
   assert.equal(status.code, 2);
-  assert.match(status.stderr, /schema version 1 is older than this dse's 6 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
+  assert.match(status.stderr, /schema version 1 is older than this dse's 7 and cannot be migrated here \(no write access\); copy it somewhere writable and read the copy\n$/);
 });

@@ -285,7 +285,7 @@ test('a new sweep version keeps each trial result under its version and re-queue
   assert.deepEqual(store.sweepVersions('demo').map((v) => [v.version, v.config_hash]), [[1, 'h'], [2, 'h3']]);
   const after = store.readTrials('demo');
   assert.deepEqual(after.map((t) => [t.status, t.final_test_err, t.epochs.length, t.failures]), [['pending', null, 0, 0], ['pending', null, 0, 0], ['pending', null, 0, 0]]);
-  assert.deepEqual(after[0].earlier, [{ version: 1, status: 'done', attempt: 1, final_test_err: 20, best_test_err: 19.5, seconds: 1.25, last_error: null, failure_kind: null, epochs: result('a', 'done', 20).epochs.map((e) => ({ ...e, val_err: null })) }]);
+  assert.deepEqual(after[0].earlier, [{ version: 1, status: 'done', attempt: 1, final_test_err: 20, best_test_err: 19.5, final_val_err: null, best_val_err: null, seconds: 1.25, last_error: null, failure_kind: null, epochs: result('a', 'done', 20).epochs.map((e) => ({ ...e, val_err: null })) }]);
   assert.deepEqual(after[1].earlier!.map((r) => [r.version, r.status, r.last_error, r.failure_kind]), [[1, 'failed', 'boom', 'error']]);
   assert.deepEqual(after[2].earlier, []);
   assert.deepEqual(after[0].trainings!.map((g) => [g.attempt, g.version, g.status, g.engine_version, g.device, g.provenance]), [[1, 1, 'done', 'torch 2.3.1', 'cpu', provenance(2)]]);
@@ -298,5 +298,44 @@ test('a new sweep version keeps each trial result under its version and re-queue
     { idx: 1, recipe_hash: 'h2', dataset_key: '0123456789abcdef', engine: 'torch', dse_version: '0.1.0' },
     { idx: 2, recipe_hash: null, dataset_key: null, engine: null, dse_version: null },
   ]);
+  store.close();
+});
+
+test('repeats: each done training is kept as a repeat; the trial is done with the means and spreads once it has them all', () => {
+  const store = openStore(tempDb(), { create: true });
+  createSweep(store, 'demo', 2);
+  const [a, b] = store.readTrials('demo');
+  const withVal = (r: TrainResult, val: number): TrainResult => ({ ...r, final_val_err: val, best_val_err: val - 1 });
+  const train = (id: number, r: TrainResult, repeats: number) => {
+    store.trialStarted(id, 'w', process.pid, 1, undefined);
+    return store.trialFinished(id, r, { repeats });
+  };
+  assert.deepEqual(train(a.id, withVal(result('a', 'done', 20), 30), 3), { complete: false, repeats: 1 });
+  assert.equal(store.readTrials('demo')[0].status, 'pending', 'back in the queue for its next repeat');
+  assert.deepEqual(store.queuedTrials('demo', { maxRetries: 1 }).map((q) => [q.index, q.repeats]), [[0, 1], [1, 0]]);
+  // a failed repeat counts as a failure and keeps the finished ones
+  assert.deepEqual(train(a.id, result('a', 'failed', null, 'boom'), 3), { complete: true, repeats: 1 });
+  assert.deepEqual(train(a.id, withVal(result('a', 'done', 22), 34), 3), { complete: false, repeats: 2 });
+  assert.deepEqual(train(a.id, withVal(result('a', 'done', 24), 38), 3), { complete: true, repeats: 3 });
+  assert.deepEqual(train(b.id, withVal(result('b', 'done', 10), 12), 1), { complete: true, repeats: 1 });
+
+  const [ta, tb] = store.readTrials('demo');
+  assert.equal(ta.status, 'done');
+  assert.deepEqual([ta.final_test_err, ta.final_val_err, ta.best_val_err, ta.best_test_err], [22, 34, 33, 21.5]);
+  assert.equal(ta.val_err_std, 4);
+  assert.equal(ta.test_err_std, 2);
+  assert.deepEqual(ta.repeats!.map((r) => [r.repeat, r.attempt, r.seed, r.final_val_err, r.epochs.length]), [[0, 1, 7, 30, 2], [1, 3, 7, 34, 2], [2, 4, 7, 38, 2]]);
+  assert.deepEqual([tb.final_val_err, tb.val_err_std, tb.repeats!.length], [12, null, 1]);
+  assert.deepEqual(store.db.prepare('SELECT idx, repeats, error, error_std FROM trials_view ORDER BY idx').all(), [
+    { idx: 0, repeats: 3, error: 34, error_std: 4 },
+    { idx: 1, repeats: 1, error: 12, error_std: null },
+  ]);
+  // more repeats later: done trials with fewer go back to pending, the kept ones stay
+  assert.equal(store.reopenForRepeats('demo', 3), 1);
+  assert.deepEqual(store.queuedTrials('demo', { maxRetries: 1 }).map((q) => [q.index, q.repeats]), [[1, 1]]);
+  // a new sweep version starts the count again; the earlier version's repeats stay stored under it
+  store.newSweepVersion('demo', { recipe: { epochs: 3 } }, 'h3', 2);
+  assert.deepEqual(store.readTrials('demo').map((t) => [t.repeats!.length, t.val_err_std ?? null]), [[0, null], [0, null]]);
+  assert.equal((store.db.prepare('SELECT COUNT(*) AS k FROM trial_repeats').get() as { k: number }).k, 4);
   store.close();
 });

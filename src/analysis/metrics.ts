@@ -6,7 +6,7 @@
  * as name[i] (gs[i] and bs[i] as pycls names them; 0-based stage i).
  */
 import { type StageSummary, blockCount, families, nodeTypes, stageSummaries } from '../space/index.js';
-import type { TrialRecord } from '../store/types.js';
+import type { TrainedErrors, TrialRecord } from '../store/types.js';
 import { KIND_PARAMS, RESOLUTION_PARAMS } from '../sampler/definition.js';
 import { UserError } from '../util/errors.js';
 
@@ -26,13 +26,16 @@ export function errorLabel(kind: ErrorKind): string {
   return `${kind.at === 'best' ? 'best ' : ''}top-1 ${kind.split === 'val' ? 'validation' : 'test'} error (%)`;
 }
 
+/** What a training's errors are read from: a trial (its repeats' means) or one of its repeats. */
+type Errors = Pick<TrainedErrors, 'final_test_err' | 'best_test_err' | 'final_val_err' | 'best_val_err'>;
+
 /** The trial's validation error, when it was trained with a validation split. */
-function valErrorOf(trial: TrialRecord, at: ErrorKind['at']): number | null {
+function valErrorOf(trial: Errors, at: ErrorKind['at']): number | null {
   return finite(at === 'final' ? trial.final_val_err : trial.best_val_err);
 }
 
 /** The trial's error of this kind; a trial without a validation error gives its test error for split val. */
-export function errorOf(trial: TrialRecord, kind: ErrorKind): number | null {
+export function errorOf(trial: Errors, kind: ErrorKind): number | null {
   if (kind.split === 'val') {
     const val = valErrorOf(trial, kind.at);
     if (val !== null) return val;

@@ -28,6 +28,7 @@ import { renderSvg } from './render.js';
 import type { WidthFit } from './widthFit.js';
 import { formatAmount } from './edf.js';
 import { PROVENANCE_KINDS, mixedKinds, provenanceCounts } from './provenance.js';
+import { errorSpread, seedNoise } from './seedNoise.js';
 
 export interface ReportOptions {
   error: ErrorKind;
@@ -61,6 +62,8 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
   const sections: Section[] = [];
   sections.push({ title: 'Sweeps', id: 'sweeps', html: summaryTable(sweeps, pops, opts.error) });
   sections.push({ title: 'What the results were trained with', id: 'provenance', html: provenanceHtml(sweeps, pops) });
+  const noise = seedNoiseHtml(pops, opts.error);
+  if (noise) sections.push({ title: 'Seed noise', id: 'seed-noise', html: noise });
 
   const edfs = [await figureHtml('fig-edf', edfFigure(pops, opts.error), 'Error EDFs: the share of models with error below e (legend: n | min | mean).')];
   for (const by of ['flops', 'params'] as const) {
@@ -165,6 +168,25 @@ function provenanceHtml(sweeps: readonly LoadedSweep[], pops: readonly Populatio
   return `<p>From each analysed trial's last training (sweep ${escapeHtml(versions)}; results of earlier versions are not used).</p>\n${notes.join('\n')}\n${table(['sweep', 'what', 'value', 'trials'], rows)}`;
 }
 
+/**
+ * For sweeps with `repeats`: how much the models' errors move with the training seed alone (their EDFs
+ * use each model's mean over its repeats); null when no sweep has repeated models.
+ */
+function seedNoiseHtml(pops: readonly Population[], kind: ErrorKind): string | null {
+  const rows: string[][] = [];
+  for (const p of pops) {
+    const noise = seedNoise(p.models.map((m) => m.trial), kind);
+    if (noise) rows.push([p.label, String(noise.models), String(noise.repeats), fmt(noise.mean_std), fmt(noise.max_std), fmt(noise.spearman), fmt(noise.ks)]);
+  }
+  if (rows.length === 0) return null;
+  return (
+    '<p>Each model was trained several times with different seeds; its error in the figures is the mean over its repeats. ' +
+    'Per model: the standard deviation of its error over the repeats (points). Between the first two repeats: the rank correlation of the models\' errors ' +
+    '(Spearman\'s rho: 1, the same ranking) and the KS distance of their EDFs (the largest share of models on which they disagree).</p>\n' +
+    table(['sweep', 'models', 'repeats', 'mean std', 'max std', 'rho (repeat 1 vs 2)', 'KS'], rows)
+  );
+}
+
 /** The parts of a stored experiment config the summary shows (all optional: configs are JSON from the store). */
 interface ExperimentSummary {
   space?: unknown;
@@ -196,10 +218,11 @@ function modelsTable(p: Population, fits: ReadonlyMap<number, WidthFit>, top: nu
     const stages = stageSummaries(t.spec);
     const fit = fits.get(t.id);
     const param = (k: string) => (typeof t.params[k] === 'number' ? fmt(t.params[k] as number) : '');
+    const spread = errorSpread(t, kind);
     return [
       rank,
       String(t.index),
-      fmt(model.error),
+      spread === null ? fmt(model.error) : `${fmt(model.error)} ± ${fmt(spread)}`,
       formatAmount(t.cx.flops),
       formatAmount(t.cx.params),
       formatAmount(t.cx.acts),

@@ -70,6 +70,12 @@ export class Progress {
     else this.stream.write(`${this.plainLine(trial, result, final)}\n`);
   }
 
+  /** One of a trial's repeats finished (`done` of `of`); the next one starts at once. */
+  repeated(trial: ProgressTrial, result: TrainResult, done: number, of: number): void {
+    this.running = Math.max(0, this.running - 1);
+    this.note(`trial ${trial.index} repeat ${done}/${of} done  error ${formatError(result.final_val_err ?? result.final_test_err)}  ${result.seconds.toFixed(1)} s`);
+  }
+
   /** A plain note (a retry, an interruption) that must not be overdrawn. */
   note(text: string): void {
     if (this.live) this.stream.write('\r\x1b[2K');

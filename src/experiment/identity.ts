@@ -27,15 +27,17 @@ export function configHash(config: ExperimentConfig | Record<string, unknown>): 
 }
 
 /**
- * A sweep stored before dse had precise BN statistics and a validation split trained without them:
- * its config, which lacks the keys, reads as recipe.precise_bn 0 and dataset.val_size 0. (Every
- * config stored since has recipe.precise_bn, filled in by the schema's default.)
+ * A config stored by an older dse, in today's words. A sweep stored before dse had precise BN
+ * statistics and a validation split trained without them: its config, which lacks the keys, reads as
+ * recipe.precise_bn 0 and dataset.val_size 0 (every config stored since has recipe.precise_bn, filled
+ * in by the schema's default). One stored before `repeats` trained each model once.
  */
 export function withLegacyDefaults(config: Record<string, unknown>): Record<string, unknown> {
-  const recipe = config.recipe as Record<string, unknown> | undefined;
-  if (!recipe || recipe.precise_bn !== undefined) return config;
-  const dataset = config.dataset as Record<string, unknown> | undefined;
-  return { ...config, recipe: { ...recipe, precise_bn: 0 }, ...(dataset ? { dataset: { val_size: 0, ...dataset } } : {}) };
+  const out = config.repeats === undefined ? { ...config, repeats: 1 } : config;
+  const recipe = out.recipe as Record<string, unknown> | undefined;
+  if (!recipe || recipe.precise_bn !== undefined) return out;
+  const dataset = out.dataset as Record<string, unknown> | undefined;
+  return { ...out, recipe: { ...recipe, precise_bn: 0 }, ...(dataset ? { dataset: { val_size: 0, ...dataset } } : {}) };
 }
 
 export interface ConfigChange {

@@ -61,7 +61,7 @@ export const DatasetSectionSchema = z
   });
 
 /** Bounds of a sweep's counts: every sampled model is a row written at creation. */
-export const SWEEP_LIMITS = { n: 1_000_000, max_retries: 100, seed: 2 ** 32 - 1 } as const;
+export const SWEEP_LIMITS = { n: 1_000_000, max_retries: 100, seed: 2 ** 32 - 1, repeats: 100 } as const;
 
 const d = DEFAULT_RECIPE;
 export const RecipeSectionSchema = z.strictObject({
@@ -104,6 +104,8 @@ export const ExperimentSchema = z.strictObject({
   description: z.string({ error: 'expected text' }).optional(),
   n: boundedInt(1, SWEEP_LIMITS.n, 'models'),
   seed: boundedInt(0, SWEEP_LIMITS.seed).default(0),
+  /** Trainings of each model, with seeds seed + r * REPEAT_SEED_STEP: its error is their mean, `dse analyze` shows their spread. */
+  repeats: boundedInt(1, SWEEP_LIMITS.repeats, 'trainings per model').default(1),
   space: SpaceSectionSchema,
   sampler: SamplerSectionSchema.optional(),
   constraints: ConstraintsSchema.optional(),

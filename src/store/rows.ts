@@ -4,7 +4,7 @@
  */
 import { type ModelSpec, type ParamValue, STRUCTURAL_BLOCK_PARAMS, analyzed, blockCount, stageSummaries, upgradeSpec } from '../space/index.js';
 import type { EpochMetrics, FailureKind } from '../workers/engine.js';
-import type { EarlierResult, NewTrial, Provenance, SweepRecord, SweepState, TrainingRecord, TrialRecord, TrialState } from './types.js';
+import type { EarlierResult, NewTrial, Provenance, RepeatRecord, SweepRecord, SweepState, TrainingRecord, TrialRecord, TrialState } from './types.js';
 
 export interface TrialColumns {
   idx: number;
@@ -130,6 +130,8 @@ export interface TrialRow extends TrialColumns {
   peak_mem_bytes: number | null;
   failure_kind: FailureKind | null;
   accum_steps: number;
+  val_err_std: number | null;
+  test_err_std: number | null;
   fit_w0: number | null;
   fit_wa: number | null;
   fit_wm: number | null;
@@ -139,6 +141,7 @@ export interface TrialRow extends TrialColumns {
 export interface TrialHistory {
   trainings: TrainingRecord[];
   earlier: EarlierResult[];
+  repeats: RepeatRecord[];
 }
 
 export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Record<string, ParamValue | ParamValue[]>, history: TrialHistory): TrialRecord {
@@ -177,6 +180,9 @@ export function trialRecord(row: TrialRow, epochs: EpochMetrics[], values: Recor
     accum_steps: row.accum_steps,
     trainings: history.trainings,
     earlier: history.earlier,
+    repeats: history.repeats,
+    val_err_std: row.val_err_std ?? null,
+    test_err_std: row.test_err_std ?? null,
   };
 }
 
@@ -238,5 +244,16 @@ export interface EarlierRow extends Omit<EarlierResult, 'epochs'> {
 
 export function earlierResult(row: EarlierRow): EarlierResult {
   const { trial_id: _id, epochs, ...rest } = row;
+  return { ...rest, epochs: (JSON.parse(epochs) as EpochRow[]).map(epochMetrics) };
+}
+
+export interface RepeatRow extends Omit<RepeatRecord, 'epochs'> {
+  trial_id: number;
+  version: number;
+  epochs: string;
+}
+
+export function repeatRecord(row: RepeatRow): RepeatRecord {
+  const { trial_id: _id, version: _version, epochs, ...rest } = row;
   return { ...rest, epochs: (JSON.parse(epochs) as EpochRow[]).map(epochMetrics) };
 }

@@ -18,12 +18,14 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { UserError } from '../util/errors.js';
 import { pidAlive } from '../util/pid.js';
+import { mean, sampleStd } from '../util/stats.js';
 import { type EpochMetrics, type TrainResult, failureKind } from '../workers/engine.js';
 import { upgradeSpec } from '../space/index.js';
-import { type EarlierRow, type EpochRow, type SweepRow, type TrainingRow, type TrialRow, type ValueRow, decodeValues, earlierResult, epochMetrics, provenanceColumns, sweepRecord, trainingRecord, trialColumns, trialRecord, trialValues } from './rows.js';
+import { type EarlierRow, type EpochRow, type RepeatRow, type SweepRow, type TrainingRow, type TrialRow, type ValueRow, decodeValues, earlierResult, epochMetrics, provenanceColumns, repeatRecord, sweepRecord, trainingRecord, trialColumns, trialRecord, trialValues } from './rows.js';
 import { syncTrialsView } from './view.js';
 import type {
   EarlierResult,
+  FinishedTraining,
   NewSweep,
   NewTrial,
   Provenance,
@@ -40,6 +42,11 @@ import type {
   TrialState,
   WidthFit,
 } from './types.js';
+
+/** The trial's stored epochs (table epochs) as a JSON list, for keeping them with a repeat or an earlier version. */
+const EPOCHS_JSON = `(SELECT json_group_array(json_object('epoch', e.epoch, 'lr', e.lr, 'train_loss', e.train_loss, 'train_err', e.train_err,
+                      'val_err', e.val_err, 'test_err', e.test_err, 'seconds', e.seconds, 'images_per_sec', e.images_per_sec))
+                    FROM (SELECT * FROM epochs WHERE trial_id = t.id ORDER BY epoch) e)`;
 
 /** A runner whose heartbeat is older than this is considered dead. */
 export const RUNNER_STALE_MS = 60_000;
@@ -150,11 +157,8 @@ export class Store {
         const now = timestamp();
         const kept = this.db
           .prepare(
-            `INSERT INTO trial_results (trial_id, version, status, attempt, final_test_err, best_test_err, seconds, last_error, failure_kind, epochs)
-             SELECT t.id, ?, t.status, t.attempts, t.final_test_err, t.best_test_err, t.seconds, t.last_error, t.failure_kind,
-                    (SELECT json_group_array(json_object('epoch', e.epoch, 'lr', e.lr, 'train_loss', e.train_loss, 'train_err', e.train_err,
-                              'test_err', e.test_err, 'seconds', e.seconds, 'images_per_sec', e.images_per_sec))
-                     FROM (SELECT * FROM epochs WHERE trial_id = t.id ORDER BY epoch) e)
+            `INSERT INTO trial_results (trial_id, version, status, attempt, final_test_err, best_test_err, final_val_err, best_val_err, seconds, last_error, failure_kind, epochs)
+             SELECT t.id, ?, t.status, t.attempts, t.final_test_err, t.best_test_err, t.final_val_err, t.best_val_err, t.seconds, t.last_error, t.failure_kind, ${EPOCHS_JSON}
              FROM trials t WHERE t.sweep_id = ? AND t.status IN ('done', 'failed', 'interrupted')`,
           )
           .run(version - 1, sweep.id).changes;
@@ -162,7 +166,8 @@ export class Store {
         this.db
           .prepare(
             `UPDATE trials SET status = 'pending', failures = 0, last_error = NULL, worker = NULL, device = NULL, started = NULL, finished = NULL,
-               seconds = NULL, final_test_err = NULL, best_test_err = NULL, params_built = NULL, peak_mem_bytes = NULL, failure_kind = NULL, accum_steps = 1
+               seconds = NULL, final_test_err = NULL, best_test_err = NULL, final_val_err = NULL, best_val_err = NULL, params_built = NULL, peak_mem_bytes = NULL,
+               failure_kind = NULL, accum_steps = 1, repeats = 0, val_err_std = NULL, test_err_std = NULL
              WHERE sweep_id = ?`,
           )
           .run(sweep.id);
@@ -271,15 +276,28 @@ export class Store {
     const maxOomAccum = opts.accumulation === false ? 0 : 1;
     const rows = this.db
       .prepare(
-        `SELECT id, idx, spec, sample, flops, attempts, failures,
+        `SELECT id, idx, spec, sample, flops, attempts, failures, repeats,
                 CASE WHEN status = 'failed' AND failure_kind = 'oom' THEN accum_steps * 2 ELSE accum_steps END AS accum,
-                CASE WHEN status = 'failed' AND last_error LIKE '%non-finite%' THEN reseeds + 1 ELSE reseeds END AS reseeds FROM trials
+                CASE WHEN status = 'failed' AND failure_kind = 'diverged' THEN reseeds + 1 ELSE reseeds END AS reseeds FROM trials
          WHERE sweep_id = ? AND idx < ? AND duplicate_of IS NULL AND (status IN ('pending', 'interrupted')
            OR (status = 'failed' AND failures <= ? AND NOT (failure_kind IS 'oom' AND accum_steps > ?)))
          ORDER BY idx`,
       )
-      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number; reseeds: number }[];
-    return rows.map((r) => ({ id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures, accum_steps: r.accum, reseeds: r.reseeds }));
+      .all(id, opts.n ?? Number.MAX_SAFE_INTEGER, opts.maxRetries, maxOomAccum) as { id: number; idx: number; spec: string; sample: string; flops: number; attempts: number; failures: number; accum: number; reseeds: number; repeats: number }[];
+    return rows.map((r) => ({
+      id: r.id, index: r.idx, spec: upgradeSpec(JSON.parse(r.spec)), params: JSON.parse(r.sample), flops: r.flops, attempts: r.attempts, failures: r.failures,
+      accum_steps: r.accum, reseeds: r.reseeds, repeats: r.repeats,
+    }));
+  }
+
+  /**
+   * Done trials with fewer than `repeats` finished repeats go back to pending, to train the rest (the
+   * sweep's `repeats` grew under --force-config). Only call while holding the runner claim. Returns how many.
+   */
+  reopenForRepeats(sweepName: string, repeats: number): number {
+    this.writable();
+    const id = this.requireSweep(sweepName).id;
+    return this.db.prepare(`UPDATE trials SET status = 'pending' WHERE sweep_id = ? AND status = 'done' AND repeats < ?`).run(id, repeats).changes;
   }
 
   /**
@@ -331,13 +349,18 @@ export class Store {
       .run(epochParams(trialId, m));
   }
 
-  /** Stores a training's result (done, failed or interrupted) and its epochs, in one transaction. */
-  trialFinished(trialId: number, result: TrainResult): void {
+  /**
+   * Stores a training's result (done, failed or interrupted) and its epochs, in one transaction. A done
+   * training is one of the trial's `repeats` (kept in trial_repeats): the trial's errors become the
+   * means over its repeats so far, and it is done once it has them all, else pending for the next.
+   */
+  trialFinished(trialId: number, result: TrainResult, opts: { repeats?: number } = {}): FinishedTraining {
     this.writable();
     const now = timestamp();
-    this.db
-      .transaction(() => {
-        const row = this.db.prepare('SELECT status, attempts FROM trials WHERE id = ?').get(trialId) as { status: TrialState; attempts: number } | undefined;
+    const wanted = opts.repeats ?? 1;
+    return this.db
+      .transaction((): FinishedTraining => {
+        const row = this.db.prepare('SELECT status, attempts, repeats FROM trials WHERE id = ?').get(trialId) as { status: TrialState; attempts: number; repeats: number } | undefined;
         if (!row) throw new Error(`no trial with id ${trialId}`);
         if (row.status !== 'running') throw new Error(`trial ${trialId} got a result while ${row.status}`);
         const upsertEpoch = this.db.prepare(
@@ -346,35 +369,74 @@ export class Store {
         );
         for (const m of result.epochs) upsertEpoch.run(epochParams(trialId, m));
         const done = result.status === 'done';
+        const repeats = done ? this.keepRepeat(trialId, row.attempts, row.repeats, result) : null;
+        const complete = !done || repeats!.count >= wanted;
         this.db
           .prepare(
             `UPDATE trials SET status = @status, failures = failures + @failed, last_error = @error, worker = @worker, device = @device,
                finished = @now, seconds = @seconds, final_test_err = @final, best_test_err = @best,
                final_val_err = @final_val, best_val_err = @best_val, params_built = @params_built,
-               peak_mem_bytes = @peak_mem, failure_kind = @kind WHERE id = @id`,
+               peak_mem_bytes = @peak_mem, failure_kind = @kind, repeats = @repeats, val_err_std = @val_std, test_err_std = @test_std,
+               reseeds = CASE WHEN @next_repeat THEN 0 ELSE reseeds END WHERE id = @id`,
           )
           .run({
             id: trialId,
-            status: result.status,
+            status: complete ? result.status : 'pending',
             failed: result.status === 'failed' ? 1 : 0,
             error: done ? null : (result.error ?? (result.status === 'interrupted' ? 'interrupted' : 'failed without an error message')),
             worker: result.worker,
             device: result.device,
             now,
             seconds: result.seconds,
-            final: done ? result.final_test_err : null,
-            best: done ? result.best_test_err : null,
-            final_val: done ? finite(result.final_val_err) : null,
-            best_val: done ? finite(result.best_val_err) : null,
+            final: repeats ? repeats.final_test_err : null,
+            best: repeats ? repeats.best_test_err : null,
+            final_val: repeats ? repeats.final_val_err : null,
+            best_val: repeats ? repeats.best_val_err : null,
             params_built: result.params_built,
             peak_mem: result.peak_mem_bytes,
             kind: failureKind(result),
+            repeats: repeats ? repeats.count : row.repeats,
+            val_std: repeats ? repeats.val_std : null,
+            test_std: repeats ? repeats.test_std : null,
+            next_repeat: complete ? 0 : 1, // the next repeat starts from its own seed
           });
         this.db
           .prepare('UPDATE trainings SET finished = ?, status = ?, error = ?, failure_kind = ?, device = ?, engine_version = ?, threads = ? WHERE trial_id = ? AND attempt = ?')
           .run(now, result.status, result.error, failureKind(result), result.device, result.engine_version ?? null, result.threads ?? null, trialId, row.attempts);
+        return { complete, repeats: repeats ? repeats.count : row.repeats };
       })
       .immediate();
+  }
+
+  /**
+   * Keeps a done training as the trial's repeat number `repeat` under the current version, and
+   * returns the means over the version's repeats with the sample spread of the final errors.
+   */
+  private keepRepeat(trialId: number, attempt: number, repeat: number, result: TrainResult) {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO trial_repeats (trial_id, version, repeat, attempt, seed, final_val_err, best_val_err, final_test_err, best_test_err, seconds, epochs)
+         SELECT t.id, s.version, @repeat, @attempt, COALESCE((SELECT g.seed FROM trainings g WHERE g.trial_id = t.id AND g.attempt = @attempt), s.seed),
+                @final_val, @best_val, @final, @best, @seconds, ${EPOCHS_JSON}
+         FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = @id`,
+      )
+      .run({
+        id: trialId, repeat, attempt, seconds: result.seconds, final: result.final_test_err, best: result.best_test_err,
+        final_val: finite(result.final_val_err), best_val: finite(result.best_val_err),
+      });
+    const rows = this.db
+      .prepare('SELECT r.final_val_err, r.best_val_err, r.final_test_err, r.best_test_err FROM trial_repeats r JOIN trials t ON t.id = r.trial_id JOIN sweeps s ON s.id = t.sweep_id WHERE r.trial_id = ? AND r.version = s.version')
+      .all(trialId) as { final_val_err: number | null; best_val_err: number | null; final_test_err: number | null; best_test_err: number | null }[];
+    const column = (key: keyof (typeof rows)[number]) => rows.map((r) => r[key]);
+    return {
+      count: rows.length,
+      final_val_err: meanOf(column('final_val_err')),
+      best_val_err: meanOf(column('best_val_err')),
+      final_test_err: meanOf(column('final_test_err')),
+      best_test_err: meanOf(column('best_test_err')),
+      val_std: spreadOf(column('final_val_err')),
+      test_std: spreadOf(column('final_test_err')),
+    };
   }
 
   // ------------------------------------------------------------------ reading results
@@ -398,8 +460,12 @@ export class Store {
     );
     const trainings = byTrial(ofSweep<TrainingRow>('SELECT g.* FROM trainings g JOIN trials t ON t.id = g.trial_id WHERE t.sweep_id = ? ORDER BY g.trial_id, g.attempt'), trainingRecord);
     const earlier = byTrial(ofSweep<EarlierRow>('SELECT r.* FROM trial_results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id, r.version'), earlierResult);
+    const repeats = byTrial(
+      ofSweep<RepeatRow>('SELECT r.* FROM trial_repeats r JOIN trials t ON t.id = r.trial_id JOIN sweeps s ON s.id = t.sweep_id WHERE t.sweep_id = ? AND r.version = s.version ORDER BY r.trial_id, r.repeat'),
+      repeatRecord,
+    );
     return rows.map((r) =>
-      trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? []), { trainings: trainings.get(r.id) ?? [], earlier: earlier.get(r.id) ?? [] }),
+      trialRecord(r, epochs.get(r.id) ?? [], decodeValues(values.get(r.id) ?? []), { trainings: trainings.get(r.id) ?? [], earlier: earlier.get(r.id) ?? [], repeats: repeats.get(r.id) ?? [] }),
     );
   }
 
@@ -485,6 +551,16 @@ function epochParams(trialId: number, m: EpochMetrics): Record<string, number | 
     seconds: finite(m.seconds),
     images_per_sec: finite(m.images_per_sec),
   };
+}
+
+/** The mean of a repeat column; null when a repeat lacks the value (e.g. trained without a validation split). */
+function meanOf(values: (number | null)[]): number | null {
+  return values.length === 0 || values.some((v) => v === null) ? null : mean(values as number[]);
+}
+
+/** The sample standard deviation of a repeat column; null for fewer than two values, or one missing. */
+function spreadOf(values: (number | null)[]): number | null {
+  return values.length < 2 || values.some((v) => v === null) ? null : sampleStd(values as number[]);
 }
 
 function finite(v: number | null | undefined): number | null {

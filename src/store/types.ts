@@ -47,9 +47,29 @@ export interface EarlierResult {
   attempt: number;
   final_test_err: number | null;
   best_test_err: number | null;
+  final_val_err: number | null;
+  best_val_err: number | null;
   seconds: number | null;
   last_error: string | null;
   failure_kind: FailureKind | null;
+  epochs: EpochMetrics[];
+}
+
+/** The four errors a training ends with, as trials, repeats and kept results store them (percent). */
+export interface TrainedErrors {
+  final_test_err: number | null;
+  best_test_err: number | null;
+  final_val_err?: number | null;
+  best_val_err?: number | null;
+}
+
+/** One finished training of a trial under `repeats: k` (every done training is one; k of them make the trial). */
+export interface RepeatRecord extends TrainedErrors {
+  repeat: number;
+  /** Its training (TrialRecord.trainings). */
+  attempt: number;
+  seed: number;
+  seconds: number | null;
   epochs: EpochMetrics[];
 }
 
@@ -93,7 +113,7 @@ export interface TrialRecord {
   device?: string | null;
   params_built?: number | null;
   peak_mem_bytes?: number | null;
-  /** Why the last training failed (oom, timeout, error); null unless failed. */
+  /** Why the last training failed (oom, timeout, diverged, error); null unless failed. */
   failure_kind?: FailureKind | null;
   /** Gradient accumulation of the last training started. */
   accum_steps?: number;
@@ -101,6 +121,13 @@ export interface TrialRecord {
   trainings?: TrainingRecord[];
   /** Its results under earlier sweep versions, oldest first. */
   earlier?: EarlierResult[];
+  /**
+   * Its finished repeats under the current version, by repeat: its errors above are their means
+   * (one repeat: that training's), and val_err_std / test_err_std their sample spread (null for one).
+   */
+  repeats?: RepeatRecord[];
+  val_err_std?: number | null;
+  test_err_std?: number | null;
 }
 
 /** One row of the trainings table. */
@@ -191,4 +218,13 @@ export interface QueuedTrial {
   accum_steps: number;
   /** Seed changes its next training uses (one more after each diverged training): see retrySeed. */
   reseeds: number;
+  /** Repeats it has finished under the current version; the next training is repeat number `repeats`. */
+  repeats: number;
+}
+
+/** Where a training's result left its trial: `complete` once it has all its repeats (or the training did not finish). */
+export interface FinishedTraining {
+  complete: boolean;
+  /** Repeats finished so far under the current version. */
+  repeats: number;
 }

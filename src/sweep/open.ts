@@ -66,7 +66,7 @@ export function openSweep(exp: Experiment, dbPath: string, opts: { forceConfig?:
 /** Identity paths that change what a training computes (a new sweep version once trials have trained). */
 const TRAINING_CHANGE = /^(recipe|dataset)(\.|$)|^(engine|seed)$/;
 /** Identity paths that leave the sampled models as they are; any other change is checked by sampling again. */
-const SAMPLE_NEUTRAL = /^(n|engine)$|^recipe(\.|$)/;
+const SAMPLE_NEUTRAL = /^(n|engine|repeats)$|^recipe(\.|$)/;
 
 /** How continuing changed the sweep. */
 interface Continued {
@@ -85,6 +85,12 @@ function continueSweep(store: Store, existing: SweepRecord, exp: Experiment, con
   if (!force) {
     throw new UserError(
       `sweep ${exp.name} exists in ${store.path} with a different config (${describeChanges(changes)}); use a new name, or --force-config to continue with the new file`,
+    );
+  }
+  const storedRepeats = (withLegacyDefaults(existing.config as Record<string, unknown>).repeats as number | undefined) ?? 1;
+  if (exp.repeats < storedRepeats && store.trained(exp.name)) {
+    throw new UserError(
+      `sweep ${exp.name}: repeats can grow (${storedRepeats} -> ${storedRepeats + 1}, ...) but not shrink (${storedRepeats} -> ${exp.repeats}) once trials have trained; use a new sweep name`,
     );
   }
   const storedN = existing.n ?? exp.n;

@@ -12,7 +12,7 @@ import { type DatasetConfig, DatasetError, type StagedDataset, prepareDataset, s
 import { type Store, checkDatabasePath, checkFreeSpace, isStoreError } from '../store/index.js';
 import type { DatasetFingerprint, QueuedTrial, SweepState, TrialCounts } from '../store/types.js';
 import { UserError } from '../util/errors.js';
-import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, diverged, failureKind, retrySeed } from '../workers/engine.js';
+import { ACCUMULATING_ENGINES, type DatasetRef, type EngineSlot, type FailureKind, type Recipe, type TrainRequest, type TrainResult, diverged, failureKind, trainingSeed } from '../workers/engine.js';
 import { Pool } from '../workers/pool.js';
 import { datasetFingerprint, trainingProvenance } from '../workers/provenance.js';
 import { type SlotResources, checkEngine, createSlots, planSlots } from '../workers/slots.js';
@@ -22,10 +22,12 @@ const HEARTBEAT_MS = 10_000;
 
 /** What a sweep reports while it runs (the CLI's progress display implements it). */
 export interface SweepReporter {
-  begin?(info: { sweep: string; dbPath: string; created: boolean; added: number; newVersion: NewVersion | null; requeued: number; queued: number; counts: TrialCounts; best: number | null; parallel: number }): void;
+  begin?(info: { sweep: string; dbPath: string; created: boolean; added: number; newVersion: NewVersion | null; requeued: number; reopened: number; queued: number; counts: TrialCounts; best: number | null; parallel: number }): void;
   started?(trial: QueuedTrial, worker: string): void;
   /** `final` is false for a failure that will be retried. */
   finished?(trial: QueuedTrial, result: TrainResult, final: boolean): void;
+  /** One of a trial's `repeats` finished and the next starts (the last one is reported by finished). */
+  repeated?(trial: QueuedTrial, result: TrainResult, done: number, of: number): void;
   note?(text: string): void;
 }
 
@@ -87,10 +89,11 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepOutcome> {
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const requeued = store.requeueStale(exp.name);
+    const reopened = store.reopenForRepeats(exp.name, exp.repeats);
     const queue = store.queuedTrials(exp.name, queueOptions(exp));
     const summary = store.summary(exp.name);
     opts.reporter?.begin?.({
-      sweep: exp.name, dbPath: opts.dbPath, created, added, newVersion, requeued, queued: queue.length,
+      sweep: exp.name, dbPath: opts.dbPath, created, added, newVersion, requeued, reopened, queued: queue.length,
       counts: summary.counts, best: summary.best_error, parallel,
     });
     const trained = { done: 0, failed: 0, interrupted: 0 };
@@ -209,8 +212,16 @@ async function trainQueue(
           noWorker ??= result.error ?? 'no worker left';
           return;
         }
-        store.trialFinished(trial.id, result);
+        const outcome = store.trialFinished(trial.id, result, { repeats: exp.repeats });
         trained[result.status]++;
+        if (!outcome.complete) {
+          // One of its repeats is done: the next one trains with its own seed.
+          trial.repeats = outcome.repeats;
+          trial.reseeds = 0;
+          opts.reporter?.repeated?.(trial, result, outcome.repeats, exp.repeats);
+          pool.push({ ...req, recipe: { ...req.recipe, seed: trainingSeed(recipe.seed, trial.repeats, 0) } });
+          return;
+        }
         if (result.status === 'failed') trial.failures++;
         const kind = failureKind(result);
         const accum = req.accum_steps ?? 1;
@@ -225,7 +236,7 @@ async function trainQueue(
           pool.push({ ...req, accum_steps: accum * 2 });
         } else if (retry && diverged(result)) {
           trial.reseeds++;
-          const seed = retrySeed(recipe.seed, trial.reseeds);
+          const seed = trainingSeed(recipe.seed, trial.repeats, trial.reseeds);
           opts.reporter?.note?.(`trial ${trial.index} diverged (seed ${req.recipe.seed}); retrying with seed ${seed}`);
           pool.push({ ...req, recipe: { ...req.recipe, seed } });
         } else if (retry) pool.push(req);
@@ -247,7 +258,7 @@ async function trainQueue(
   }
 
   for (const trial of queue) {
-    const trialRecipe = trial.reseeds > 0 ? { ...recipe, seed: retrySeed(recipe.seed, trial.reseeds) } : recipe;
+    const trialRecipe = { ...recipe, seed: trainingSeed(recipe.seed, trial.repeats, trial.reseeds) };
     const req: TrainRequest = { trial_id: `${exp.name}:${trial.index}`, spec: trial.spec, dataset: dataset.at(trial.spec.input.resolution), recipe: trialRecipe, device };
     if (trial.accum_steps > 1) req.accum_steps = trial.accum_steps;
     byRequest.set(req.trial_id, trial);

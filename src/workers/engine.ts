@@ -105,10 +105,13 @@ export const ACCUMULATING_ENGINES: readonly EngineName[] = ['torch'];
 
 /**
  * Why a training failed: 'oom' (the kernel OOM killer, CUDA or the host allocator ran out of memory;
- * its error starts with OOM_ERROR_PREFIX), 'timeout' (over its time limit) or 'error' (anything else).
+ * its error starts with OOM_ERROR_PREFIX), 'timeout' (over its time limit), 'diverged' (a non-finite
+ * loss or parameters: DIVERGED_PATTERN) or 'error' (anything else).
  */
-export type FailureKind = 'oom' | 'timeout' | 'error';
-export const FAILURE_KINDS: readonly FailureKind[] = ['oom', 'timeout', 'error'];
+export type FailureKind = 'oom' | 'timeout' | 'diverged' | 'error';
+export const FAILURE_KINDS: readonly FailureKind[] = ['oom', 'timeout', 'diverged', 'error'];
+/** What both engines' and the pool's divergence errors say ("non-finite train loss ...; the run diverged"). */
+const DIVERGED_PATTERN = /non-finite/;
 export const OOM_ERROR_PREFIX = 'out of memory:';
 
 export interface EpochMetrics {
@@ -158,13 +161,14 @@ export interface TrainResult {
 /** A failed result's kind: the engine's, else what its error says. */
 export function failureKind(result: Pick<TrainResult, 'status' | 'error' | 'failure_kind'>): FailureKind | null {
   if (result.status !== 'failed') return null;
-  if (result.failure_kind) return result.failure_kind;
-  return result.error?.startsWith(OOM_ERROR_PREFIX) ? 'oom' : 'error';
+  if (result.failure_kind && result.failure_kind !== 'error') return result.failure_kind;
+  if (result.error?.startsWith(OOM_ERROR_PREFIX)) return 'oom';
+  return DIVERGED_PATTERN.test(result.error ?? '') ? 'diverged' : 'error';
 }
 
 /** Whether a failed training diverged (a non-finite loss or parameters): the same seed would diverge again. */
-export function diverged(result: Pick<TrainResult, 'status' | 'error'>): boolean {
-  return result.status === 'failed' && /non-finite/.test(result.error ?? '');
+export function diverged(result: Pick<TrainResult, 'status' | 'error' | 'failure_kind'>): boolean {
+  return failureKind(result) === 'diverged';
 }
 
 /** A step between retry seeds far from the small seeds users pick, so a retry never reuses another sweep's seed by accident. */
@@ -173,6 +177,14 @@ const RESEED_STEP = 1_000_003;
 /** The recipe seed of a trial's training after `reseeds` diverged trainings: the sweep's seed for the first. */
 export function retrySeed(seed: number, reseeds: number): number {
   return seed + reseeds * RESEED_STEP;
+}
+
+/** Between the seeds of a trial's repeats (`repeats: k`): repeat r trains with seed + r * REPEAT_SEED_STEP. */
+export const REPEAT_SEED_STEP = 1000;
+
+/** The seed of a trial's repeat `repeat` after `reseeds` diverged trainings of it: the sweep's seed for the first. */
+export function trainingSeed(seed: number, repeat: number, reseeds: number): number {
+  return retrySeed(seed + repeat * REPEAT_SEED_STEP, reseeds);
 }
 
 /** Bytes as "1.23 GiB" / "456.0 MiB", for error texts. */

@@ -13,7 +13,7 @@
  * - A trial over its time limit (recipe.max_minutes, else derived from observed epoch times:
  *   timeLimit.ts) is aborted like any other, and comes back failed "timed out"; its engine is stopped
  *   (torch: the process is killed and respawned for the next trial).
- * - Every failed result carries its failure_kind (oom, timeout, error) and every result the
+ * - Every failed result carries its failure_kind (oom, timeout, diverged, error) and every result the
  *   accum_steps it trained with.
  * - abort() (or the signal option, or SIGINT via abortOnSignals) stops cleanly: running trials come
  *   back "interrupted" for a later resume and queued ones are not started.

@@ -100,7 +100,7 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
 /** Exit status of a run in which trials failed for good (2 is bad input, 1 an internal error, 130 Ctrl-C). */
 export const EXIT_TRIALS_FAILED = 3;
 
-const KIND_LABEL: Record<FailureKind, string> = { oom: 'out of memory', timeout: 'timed out', error: 'error' };
+const KIND_LABEL: Record<FailureKind, string> = { oom: 'out of memory', timeout: 'timed out', diverged: 'diverged', error: 'error' };
 
 /** "failed for good this run: 1 out of memory, 1 timed out, 0 error" and a line per trial; '' without failures. */
 export function failureSummary(failures: readonly TrialFailure[]): string {
@@ -144,7 +144,9 @@ class ProgressReporter implements SweepReporter {
       : `sweep ${info.sweep}: continuing in ${info.dbPath} (${c.done} done, ${c.failed} failed of ${c.total}${info.added ? `; ${info.added} models added` : ''})`;
     const v = info.newVersion;
     if (v) process.stderr.write(`sweep ${info.sweep}: version ${v.version} (${v.changes}); every trial trains again, the ${v.kept} results of version ${v.version - 1} stay stored under it\n`);
-    const requeued = info.requeued ? `; ${info.requeued} left running by a stopped run go back in the queue` : '';
+    const requeued =
+      (info.requeued ? `; ${info.requeued} left running by a stopped run go back in the queue` : '') +
+      (info.reopened ? `; ${info.reopened} done models train more repeats` : '');
     const best = info.best !== null ? `; best error so far ${formatError(info.best)}` : '';
     process.stderr.write(`${head}${duplicates(c)}${best}${requeued}; ${info.queued} to train on ${info.parallel} worker(s)\n`);
     const trainable = c.total - c.duplicate;
@@ -159,6 +161,10 @@ class ProgressReporter implements SweepReporter {
 
   finished(...args: Parameters<NonNullable<SweepReporter['finished']>>): void {
     this.progress?.finished(...args);
+  }
+
+  repeated(...args: Parameters<NonNullable<SweepReporter['repeated']>>): void {
+    this.progress?.repeated(...args);
   }
 
   note(text: string): void {
