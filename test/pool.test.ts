@@ -220,6 +220,9 @@ describe('slot plans', () => {
     const cpu = planSlots({ engine: 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 3 }, 8);
     assert.deepEqual(cpu.map((p) => `${p.name} ${p.cudaDevice} ${p.threads}`), ['torch:cpu#0 null 2', 'torch:cpu#1 null 2', 'torch:cpu#2 null 2']);
     assert.deepEqual(planSlots({ engine: 'tfjs', gpus: [], trials_per_gpu: 1, cpu_workers: 4, backend: 'wasm' }, 2).map((p) => `${p.name} ${p.threads}`), ['tfjs:wasm#0 1', 'tfjs:wasm#1 1', 'tfjs:wasm#2 1', 'tfjs:wasm#3 1']);
+    // pinned threads (a sweep that must reproduce on a machine with other cores)
+    assert.deepEqual(planSlots({ engine: 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 2, threads_per_worker: 3 }, 64).map((p) => p.threads), [3, 3]);
+    assert.deepEqual(planSlots({ engine: 'torch', gpus: [0], trials_per_gpu: 2, cpu_workers: 1, threads_per_worker: 1 }, 64).map((p) => p.threads), [1, 1]);
   });
 
   test('bad resources are one-line errors naming the flag', () => {
@@ -230,5 +233,6 @@ describe('slot plans', () => {
     bad({ engine: 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 0 }, /^--cpu-workers/);
     bad({ engine: 'tfjs', gpus: [0], trials_per_gpu: 1, cpu_workers: 1 }, /^--gpus: the tfjs engine runs on CPU/);
     bad({ engine: 'jax' as 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 1 }, /^--engine/);
+    bad({ engine: 'torch', gpus: [], trials_per_gpu: 1, cpu_workers: 1, threads_per_worker: 0 }, /^--threads-per-worker: must be an integer in \[1, 1024\]/);
   });
 });

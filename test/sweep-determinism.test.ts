@@ -87,13 +87,13 @@ test('a training that diverges is retried with another seed, recorded, and train
   assert.ok(run.notes.includes(`trial 1 diverged (seed ${seed}); retrying with seed ${next}`), run.notes.join('\n'));
   const store = openStore(run.db, { readonly: true });
   try {
-    const trainings = store.db.prepare('SELECT t.idx, g.attempt, g.status, g.seed, g.threads FROM trainings g JOIN trials t ON t.id = g.trial_id ORDER BY t.idx, g.attempt').all();
+    const trainings = store.db.prepare('SELECT t.idx, g.attempt, g.status, g.failure_kind, g.seed, g.threads FROM trainings g JOIN trials t ON t.id = g.trial_id ORDER BY t.idx, g.attempt').all();
     assert.deepEqual(trainings, [
-      { idx: 0, attempt: 1, status: 'done', seed, threads: 1 },
-      { idx: 1, attempt: 1, status: 'failed', seed, threads: 1 },
-      { idx: 1, attempt: 2, status: 'done', seed: next, threads: 1 },
-      { idx: 2, attempt: 1, status: 'done', seed, threads: 1 },
-      { idx: 3, attempt: 1, status: 'done', seed, threads: 1 },
+      { idx: 0, attempt: 1, status: 'done', failure_kind: null, seed, threads: 1 },
+      { idx: 1, attempt: 1, status: 'failed', failure_kind: 'diverged', seed, threads: 1 },
+      { idx: 1, attempt: 2, status: 'done', failure_kind: null, seed: next, threads: 1 },
+      { idx: 2, attempt: 1, status: 'done', failure_kind: null, seed, threads: 1 },
+      { idx: 3, attempt: 1, status: 'done', failure_kind: null, seed, threads: 1 },
     ]);
     assert.deepEqual(store.db.prepare('SELECT idx, reseeds FROM trials ORDER BY idx').all().map((r) => (r as { reseeds: number }).reseeds), [0, 1, 0, 0]);
   } finally {

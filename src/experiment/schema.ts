@@ -91,6 +91,8 @@ export const ResourcesSectionSchema = z.strictObject({
   gpus: z.array(boundedInt(0, RESOURCE_LIMITS.gpu_index), { error: 'expected a list of GPU indices, e.g. [0, 1] ([] for CPU)' }).default([]),
   trials_per_gpu: boundedInt(1, RESOURCE_LIMITS.trials_per_gpu, 'trainings per GPU').default(1),
   cpu_workers: boundedInt(1, RESOURCE_LIMITS.cpu_workers, 'worker slots').default(1),
+  /** Threads of each worker slot; default: the cores shared out (CPU results are bit-identical per seed and thread count). */
+  threads_per_worker: boundedInt(1, RESOURCE_LIMITS.threads_per_worker, 'threads').optional(),
   /** tfjs backend (e.g. wasm, cpu); the engine's default when omitted. */
   backend: nonEmptyString('a tfjs backend name').optional(),
 });

@@ -1,7 +1,9 @@
 /**
  * Worker slots from a resources description: GPUs x trials per GPU, or N CPU workers. Each torch slot
  * is one trainer process (with its own CUDA_VISIBLE_DEVICES); each tfjs slot is one worker thread.
- * CPU slots share the cores: each gets max(1, floor(cores / slots)) threads.
+ * Slots share the cores: each gets max(1, floor(cores / slots)) threads, or threads_per_worker. Torch's
+ * CPU results are bit-identical for a seed and a thread count, so a sweep that must reproduce on
+ * another machine pins threads_per_worker.
  */
 import { availableParallelism } from 'node:os';
 import { UserError, isUserError } from '../util/errors.js';
@@ -16,6 +18,8 @@ export interface SlotResources {
   cpu_workers: number;
   /** tfjs backend (e.g. wasm, cpu, tensorflow); the engine's default when absent. */
   backend?: string;
+  /** Intra-op threads of each slot; default max(1, floor(cores / slots)). */
+  threads_per_worker?: number;
 }
 
 export interface SlotPlan {
@@ -26,7 +30,7 @@ export interface SlotPlan {
 }
 
 /** Bounds of a resources description: slots are processes or threads, so their counts are capped before any starts. */
-export const RESOURCE_LIMITS = { cpu_workers: 256, trials_per_gpu: 64, gpu_index: 1023 } as const;
+export const RESOURCE_LIMITS = { cpu_workers: 256, trials_per_gpu: 64, gpu_index: 1023, threads_per_worker: 1024 } as const;
 
 function checkCount(flag: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`${flag}: must be an integer in [${min}, ${max}], got ${v}`);
@@ -39,15 +43,17 @@ export function planSlots(resources: SlotResources, cores = availableParallelism
   gpus.forEach((g) => checkCount('--gpus', g, 0, RESOURCE_LIMITS.gpu_index));
   if (new Set(gpus).size !== gpus.length) throw new UserError(`--gpus: lists a GPU twice (${gpus.join(',')}); use --trials-per-gpu to run several trials on one GPU`);
   if (engine === 'tfjs' && gpus.length) throw new UserError('--gpus: the tfjs engine runs on CPU worker threads; use --cpu-workers N, or --engine torch for GPUs');
+  if (resources.threads_per_worker !== undefined) checkCount('--threads-per-worker', resources.threads_per_worker, 1, RESOURCE_LIMITS.threads_per_worker);
+  const threadsOf = (slots: number) => resources.threads_per_worker ?? Math.max(1, Math.floor(cores / slots));
   const plans: SlotPlan[] = [];
   if (gpus.length) {
     checkCount('--trials-per-gpu', resources.trials_per_gpu, 1, RESOURCE_LIMITS.trials_per_gpu);
-    const threads = Math.max(1, Math.floor(cores / (gpus.length * resources.trials_per_gpu)));
+    const threads = threadsOf(gpus.length * resources.trials_per_gpu);
     for (const g of gpus) for (let t = 0; t < resources.trials_per_gpu; t++) plans.push({ name: `torch:cuda${g}#${t}`, cudaDevice: g, threads });
     return plans;
   }
   checkCount('--cpu-workers', resources.cpu_workers, 1, RESOURCE_LIMITS.cpu_workers);
-  const threads = Math.max(1, Math.floor(cores / resources.cpu_workers));
+  const threads = threadsOf(resources.cpu_workers);
   const prefix = engine === 'torch' ? 'torch:cpu' : `tfjs:${resources.backend ?? 'auto'}`;
   for (let i = 0; i < resources.cpu_workers; i++) plans.push({ name: `${prefix}#${i}`, cudaDevice: null, threads });
   return plans;

@@ -21,6 +21,7 @@ interface RunFlags {
   cpuWorkers?: string;
   gpus?: string;
   trialsPerGpu?: string;
+  threadsPerWorker?: string;
   num?: string;
   maxRetries?: string;
   forceConfig?: boolean;
@@ -37,6 +38,7 @@ export function registerRun(program: Command): void {
     .option('--cpu-workers <n>', 'CPU worker slots (when no GPUs)')
     .option('--gpus <list>', 'GPU indices, e.g. 0,1 ("" or none: CPU)')
     .option('--trials-per-gpu <n>', 'trainings run at once on each GPU')
+    .option('--threads-per-worker <n>', 'threads of each worker slot (default: the cores shared out; CPU results are bit-identical per seed and thread count)')
     .option('-n, --num <count>', 'number of models (overrides n)')
     .option('--max-retries <n>', 'retries of a failed training (overrides max_retries)')
     .option('--force-config', 'continue an existing sweep even though the experiment file changed')
@@ -84,6 +86,7 @@ export function applyFlags(exp: Experiment, flags: RunFlags): Experiment {
   if (flags.maxRetries !== undefined) out.max_retries = integerFlag('--max-retries', flags.maxRetries, 0, SWEEP_LIMITS.max_retries);
   if (flags.cpuWorkers !== undefined) out.resources.cpu_workers = integerFlag('--cpu-workers', flags.cpuWorkers, 1, RESOURCE_LIMITS.cpu_workers);
   if (flags.trialsPerGpu !== undefined) out.resources.trials_per_gpu = integerFlag('--trials-per-gpu', flags.trialsPerGpu, 1, RESOURCE_LIMITS.trials_per_gpu);
+  if (flags.threadsPerWorker !== undefined) out.resources.threads_per_worker = integerFlag('--threads-per-worker', flags.threadsPerWorker, 1, RESOURCE_LIMITS.threads_per_worker);
   if (flags.gpus !== undefined) {
     const text = flags.gpus.trim();
     out.resources.gpus = text === '' || text === 'none' ? [] : text.split(',').map((g) => integerFlag('--gpus', g.trim(), 0, RESOURCE_LIMITS.gpu_index));
