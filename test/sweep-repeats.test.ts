@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { packageRoot } from '../src/util/paths.js';
 import { REPEAT_SEED_STEP } from '../src/workers/engine.js';
-import { findTorchPython } from '../src/workers/torch/python.js';
 import { type CliOutcome, runDse } from './helpers/cli.js';
+import { torchMissing } from './helpers/torchData.js';
 
 const FIXTURE = join(packageRoot(), 'test', 'fixtures', 'experiments', 'tiny-test.yaml');
 const ROOT = mkdtempSync(join(tmpdir(), 'dse-repeats-'));
@@ -37,11 +37,8 @@ interface RepeatRow {
 }
 
 test('each model trains once per repeat with its own seed; the trial holds the means, the report the spread', async (t) => {
-  try {
-    await findTorchPython();
-  } catch (e) {
-    return t.skip((e as Error).message);
-  }
+  const missing = await torchMissing();
+  if (missing) return t.skip(missing);
   const cwd = mkdtempSync(join(ROOT, 'run-'));
   writeExperiment(cwd, 2);
   const run = await dse(['run', 'exp.yaml'], cwd);
