@@ -382,7 +382,7 @@ const readCases: BadInputCase[] = [
   cli('export -o under a file', ['export', 'tiny-test', '-o', 'afile/x.json'], ['-o', 'afile'], withDb({ afile: 'x' })),
   cli('export -o a long name', ['export', 'tiny-test', '-o', `${'o'.repeat(300)}.json`], ['-o', 'at most 255']),
   cli('export a 100,000-character sweep name', ['export', 'x'.repeat(100_000)], ['x'], withDb()),
-  cli('plot edf -o a .txt', ['plot', 'edf', 'tiny-test', '-o', 'x.txt'], ['-o', '.svg or .png'], withDb()),
+  cli('plot edf -o a .txt', ['plot', 'edf', 'tiny-test', '-o', 'x.txt'], ['-o', '.svg, .png, .pdf'], withDb()),
   cli('plot edf -o into a missing folder', ['plot', 'edf', 'tiny-test', '-o', 'nodir/x.svg'], ['-o', 'does not exist'], withDb()),
   cli('plot edf an unknown sweep', ['plot', 'edf', 'nope'], ['nope'], withDb()),
   cli('plot edf --error weird', ['plot', 'edf', 'tiny-test', '--error', 'weird'], ['--error', 'weird'], withDb()),
