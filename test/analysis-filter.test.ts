@@ -70,6 +70,7 @@ test('plot edf --filter keeps what the filter names in sweeps of two database fi
     const values = edfAt(scoredTrials(kept[i], DEFAULT_ERROR_KIND).map((m) => m.error), [7, 9]);
     assert.match(r.stdout, new RegExp(`^${label}: F\\(<7\\) = ${fmt(values[0], 4)}, F\\(<9\\) = ${fmt(values[1], 4)}$`, 'm'));
   }
+  assert.match(r.stdout, new RegExp(`^wrote f\\.svg \\(filter .*: kept ${kept[0].length} of 60 trials of one\\.sqlite:a, ${kept[1].length} of 30 trials of two\\.sqlite:a\\)$`, 'm'));
   const svg = readFileSync(join(dir, 'f.svg'), 'utf8');
   assert.ok(svg.includes(`filter ${filter.replace('<', '&lt;').replace('>', '&gt;')}: kept ${kept[0].length} of 60 trials of one.sqlite:a, ${kept[1].length} of 30 trials of two.sqlite:a`), 'the subtitle states the filter and its counts');
   assert.match(svg, new RegExp(`one\\.sqlite:a {2}n=${kept[0].length}`));

@@ -76,8 +76,9 @@ function figureOptions(command: Command): Command {
 
 /** Writes a figure of the sweeps, its subtitle stating the filter, and says so (on stderr when the figure went to stdout). */
 async function emitFigure(output: string, spec: TopLevelSpec, sweeps: readonly LoadedSweep[], flags: CommonFlags): Promise<void> {
-  await writeFigure(output, withNote(spec, filterNote(sweeps)), '-o', flags.figureFormat);
-  say(output, `wrote ${output === STDOUT ? 'the figure to stdout' : output}`);
+  const note = filterNote(sweeps);
+  await writeFigure(output, withNote(spec, note), '-o', flags.figureFormat);
+  say(output, `wrote ${output === STDOUT ? 'the figure to stdout' : output}${note ? ` (${note})` : ''}`);
 }
 
 export function registerAnalysis(program: Command): void {
