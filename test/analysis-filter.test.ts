@@ -187,6 +187,12 @@ test('PDF figures: one page of the SVG size, an embedded DejaVu font, the axis t
   assert.ok(pdf.pages[0].texts.includes(errorLabel(DEFAULT_ERROR_KIND)), pdf.pages[0].texts.join(' | '));
   assert.ok(pdf.pages[0].texts.includes('error EDF'));
 
+  // Without -o, the default file takes the format's extension.
+  const named = await dse('plot', 'curves', 'a', '--db', one, '--figure-format', 'pdf');
+  assert.equal(named.code, 0, named.stderr);
+  assert.match(named.stdout, /^wrote a-curves\.pdf$/m);
+  assert.equal(readPdf(readFileSync(join(dir, 'a-curves.pdf'))).pages.length, 1);
+
   const png = await dse('plot', 'efficiency', 'a', '--db', one, '-o', '-', '--figure-format', 'png');
   const pngFile = await dse('plot', 'efficiency', 'a', '--db', one, '-o', 'p.png');
   assert.equal(pngFile.code, 0, pngFile.stderr);

@@ -17,7 +17,7 @@ export const MAX_SPLIT_VALUES = 6;
 /** Quantile bins of a numeric split when there are too many values and no bins are given. */
 export const DEFAULT_SPLIT_BINS = 3;
 
-const SPLIT_SYNTAX = 'expected name (one part per value, or 3 quantile bins of a many-valued number), name:k (k >= 2 quantile bins) or name:e0,e1,... (ascending bin edges, inf allowed, e.g. flops:0,200M,400M,inf)';
+const SPLIT_SYNTAX = `expected name (one part per value, or ${DEFAULT_SPLIT_BINS} quantile bins of a number with more than ${MAX_SPLIT_VALUES} values), name:k (k >= 2 quantile bins) or name:e0,e1,... (ascending bin edges, inf allowed, e.g. flops:0,200M,400M,inf)`;
 
 /** A value of the split parameter as text: numbers and names as written, lists comma-joined. */
 export function valueText(v: unknown): string | null {

@@ -126,7 +126,7 @@ export async function renderPdf(svg: string, opts: { fonts?: FontSources } = {})
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
-  svgToPdf(doc, svg, 0, 0, {
+  svgToPdf(doc, solidDashes(svg), 0, 0, {
     width,
     height,
     assumePt: true,
@@ -138,9 +138,22 @@ export async function renderPdf(svg: string, opts: { fonts?: FontSources } = {})
   return Buffer.concat(chunks);
 }
 
+/**
+ * Dash patterns with a zero-length entry (vega draws solid legend lines as "1,0") made valid for
+ * PDF, which refuses zero lengths: a pattern whose gaps are all 0 is dropped (solid), other zeros
+ * become tiny. (An odd-length pattern repeats, so each entry is a dash once and a gap once.)
+ */
+function solidDashes(svg: string): string {
+  return svg.replace(/ stroke-dasharray="([^"]*)"/g, (whole, pattern: string) => {
+    const lengths = pattern.split(/[\s,]+/).map(Number);
+    if (lengths.length % 2 === 0 && lengths.every((l, i) => i % 2 === 0 || l === 0)) return '';
+    return ` stroke-dasharray="${lengths.map((l) => (l === 0 ? 0.001 : l)).join(',')}"`;
+  });
+}
+
 export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];
-/** What `-o -` writes when no figure format is given. */
+/** What `-o -` writes when no figure format is given (and the default file's format). */
 export const DEFAULT_STDOUT_FORMAT: FigureFormat = 'svg';
 export const FIGURE_FORMAT_FLAG = '--figure-format';
 

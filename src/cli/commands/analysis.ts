@@ -18,7 +18,7 @@ import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';
 import { fmt } from '../../analysis/charts/theme.js';
-import { parseSplit, SPLIT_COLUMNS, splitPopulations, splitRows, splitStats, splitTitle, type SplitSpec } from '../../analysis/categorical.js';
+import { DEFAULT_SPLIT_BINS, MAX_SPLIT_VALUES, parseSplit, SPLIT_COLUMNS, splitPopulations, splitRows, splitStats, splitTitle, type SplitSpec } from '../../analysis/categorical.js';
 import { withNote } from '../../analysis/charts/theme.js';
 import { edfAt } from '../../analysis/edf.js';
 import {
@@ -40,7 +40,7 @@ import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../
 import { FILTER_FLAG, filterNote, type LoadedSweep, loadSweeps, parseSweepRef, readFilteredTrials } from '../../analysis/load.js';
 import { DEFAULT_ERROR_KIND, type ErrorKind, errorLabel, fallbackNotes, metric, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
 import { bestWorstRules } from '../../analysis/populationRule.js';
-import { FIGURE_FORMAT_FLAG, FIGURE_FORMATS, figureFormat, writeFigure } from '../../analysis/render.js';
+import { DEFAULT_STDOUT_FORMAT, FIGURE_FORMAT_FLAG, FIGURE_FORMATS, figureFormat, writeFigure } from '../../analysis/render.js';
 import { checkOutputFile, STDOUT, writeOutputFile } from '../../util/files.js';
 import { buildReport } from '../../analysis/report.js';
 import type { WidthFit } from '../../analysis/widthFit.js';
@@ -49,8 +49,8 @@ const DB_HELP = 'database file for sweeps named without one (default: db/<sweep>
 const THREADS_HELP = 'worker threads for fitting the width rule (fewer than 500 models are fitted in one thread)';
 const ERROR_HELP = 'which error: final (after the last epoch, as dse query "error") or best (lowest over epochs, as pycls)';
 const FILTER_HELP = 'analyse only the trials this filter keeps: the --where grammar of dse query over its columns (any stored parameter or metric), e.g. "flops < 150e6 AND group_w >= 8"';
-const FIGURE_FORMAT_HELP = `the figure's format with -o - (stdout): ${FIGURE_FORMATS.join(', ')} (default: svg); files take theirs from the extension`;
-const SPLIT_HELP = 'one part per value of any parameter or metric (act, se_r, k[2], ...; a number with more than 6 values: 3 quantile bins), name:k for k quantile bins (flops:4), or name:e0,e1,... for bins with these edges (flops:0,200M,400M,inf)';
+const FIGURE_FORMAT_HELP = `the figure's format with -o - (stdout), or of the default file without -o: ${FIGURE_FORMATS.join(', ')} (default: ${DEFAULT_STDOUT_FORMAT}); a named file takes its extension's`;
+const SPLIT_HELP = `one part per value of any parameter or metric (act, se_r, k[2], ...; a number with more than ${MAX_SPLIT_VALUES} values: ${DEFAULT_SPLIT_BINS} quantile bins), name:k for k quantile bins (flops:4), or name:e0,e1,... for bins with these edges (flops:0,200M,400M,inf)`;
 const METRIC_HELP = 'which split ranks the models: val (the validation split held out of the training set; a model trained without one falls back to its test error, with a note) or test';
 
 interface CommonFlags {
@@ -361,9 +361,9 @@ function registerAnalyze(program: Command): void {
 
 // ------------------------------------------------------------------ flag parsing
 
-/** The figure's output (checked, with its format, before any work), by default <first sweep>-<kind>.svg. */
+/** The figure's output (checked, with its format, before any work), by default <first sweep>-<kind>.svg (or .png, .pdf by --figure-format). */
 function outputPath(flags: CommonFlags, refs: readonly string[], kind: string): string {
-  const path = flags.output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.svg`;
+  const path = flags.output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.${flags.figureFormat ?? DEFAULT_STDOUT_FORMAT}`;
   figureFormat(path, '-o', flags.figureFormat);
   checkOutputFile(path, '-o');
   return path;
