@@ -17,9 +17,8 @@ import { blockWidths, renderTable } from '../../space/index.js';
 import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';
-import { fmt } from '../../analysis/charts/theme.js';
+import { fmt, withNote } from '../../analysis/charts/theme.js';
 import { DEFAULT_SPLIT_BINS, MAX_SPLIT_VALUES, parseSplit, SPLIT_COLUMNS, splitPopulations, splitRows, splitStats, splitTitle, type SplitSpec } from '../../analysis/categorical.js';
-import { withNote } from '../../analysis/charts/theme.js';
 import { edfAt } from '../../analysis/edf.js';
 import {
   curvesFigure,
@@ -71,7 +70,7 @@ function loadRanked(refs: readonly string[], flags: CommonFlags, kind: ErrorKind
 
 /** The options every figure command shares: the filter and the figure format for -o -. */
 function figureOptions(command: Command): Command {
-  return command.option(FILTER_FLAG + ' <expr>', FILTER_HELP).option(`${FIGURE_FORMAT_FLAG} <format>`, FIGURE_FORMAT_HELP);
+  return command.option(`${FILTER_FLAG} <expr>`, FILTER_HELP).option(`${FIGURE_FORMAT_FLAG} <format>`, FIGURE_FORMAT_HELP);
 }
 
 /** Writes a figure of the sweeps, its subtitle stating the filter, and says so (on stderr when the figure went to stdout). */
