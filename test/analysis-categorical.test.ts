@@ -26,19 +26,19 @@ test('splitPopulations: one part per value, ordered by value, labelled sweep nam
     label: 'a',
     models: [model(0, 5, { act: 'silu', k: [3, 5] }), model(1, 6, { act: 'relu', k: [5, 5] }), model(2, 7, { act: 'silu', k: [3, 3] }), model(3, 8, {})],
   };
-  const parts = splitPopulations([pop], 'act');
+  const { parts } = splitPopulations([pop], 'act');
   // Model 3 stores no act: the value all its blocks share (relu) is its.
   assert.deepEqual(parts.map((p) => [p.label, p.value, p.models.map((m) => m.trial.index)]), [
     ['a act=relu', 'relu', [1, 3]],
     ['a act=silu', 'silu', [0, 2]],
   ]);
   // name[i]: unit i of a per-unit value.
-  assert.deepEqual(splitPopulations([pop], 'k[1]').map((p) => [p.value, p.models.length]), [['3', 1], ['5', 2]]);
+  assert.deepEqual(splitPopulations([pop], 'k[1]').parts.map((p) => [p.value, p.models.length]), [['3', 1], ['5', 2]]);
   assert.throws(() => splitPopulations([pop], 'k[7]'), /--split k\[7\]: no trained model of a has it/);
   // Numbers order numerically, not as text.
   const nums: Population = { label: 'b', models: [model(0, 1, { scale: 10 }), model(1, 2, { scale: 2 }), model(2, 3, { scale: 0.5 })] };
-  assert.deepEqual(splitPopulations([nums], 'scale').map((p) => p.value), ['0.5', '2', '10']);
-  assert.throws(() => splitPopulations([pop], 'colour'), (e: Error) => e instanceof UserError && /^--split: unknown parameter "colour"/.test(e.message));
+  assert.deepEqual(splitPopulations([nums], 'scale').parts.map((p) => p.value), ['0.5', '2', '10']);
+  assert.throws(() => splitPopulations([pop], 'colour'), (e: Error) => e instanceof UserError && /^--split: unknown metric "colour"/.test(e.message));
   assert.throws(() => splitPopulations([pop], 'se_r'), /--split se_r: no trained model of a has it/);
   assert.throws(() => splitPopulations([nums, pop], 'scale'), /--split scale: no trained model of a has it/);
   assert.throws(() => splitPopulations([{ label: 'c', models: [model(0, 1, { act: 'relu' }), model(1, 2, { act: 'relu' })] }], 'act'), /every model of c has the same value; nothing to compare/);

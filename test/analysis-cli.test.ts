@@ -114,7 +114,7 @@ test('dse plot scatter, widths, curves and efficiency write their figures', asyn
 
 test('bad sweeps, metrics and output names are one-line errors', async () => {
   assertUserError(await dse('plot', 'scatter', 'a', '--db', db1, '--x', 'bogus', '-o', out('y.svg')), /^dse: --x: unknown metric "bogus" \(known: flops, params/);
-  assertUserError(await dse('plot', 'scatter', 'a', '--db', db1, '--x', 'w0', '-o', out('y.jpg')), /^dse: -o: expected a file name ending in \.svg or \.png, got ".*y\.jpg"$/);
+  assertUserError(await dse('plot', 'scatter', 'a', '--db', db1, '--x', 'w0', '-o', out('y.jpg')), /^dse: -o: expected a file name ending in \.svg, \.png, \.pdf or - \(stdout\), got ".*y\.jpg"$/);
   assertUserError(await dse('plot', 'edf', 'nosuch', '--db', db1, '-o', out('y.svg')), /^dse: no sweep named "nosuch" in .*one\.sqlite \(sweeps: a, b\)$/);
   assertUserError(await dse('plot', 'edf', 'a', '--db', join(dir, 'missing.sqlite'), '-o', out('y.svg')), /no such database/);
   assertUserError(await dse('plot', 'widths', 'a', '--db', db1, '--best', '0', '--worst', '0'), /nothing to draw/);

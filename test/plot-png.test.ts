@@ -91,5 +91,5 @@ test('PNG output without fonts fails with a line saying how to get them', async 
 test('figure formats come from the output extension', () => {
   assert.equal(figureFormat('a/b.SVG'), 'svg');
   assert.equal(figureFormat('x.png'), 'png');
-  assert.throws(() => figureFormat('x.jpg'), { name: 'UserError', message: '-o: expected a file name ending in .svg or .png, got "x.jpg"' });
+  assert.throws(() => figureFormat('x.jpg'), { name: 'UserError', message: '-o: expected a file name ending in .svg, .png, .pdf or - (stdout), got "x.jpg"' });
 });

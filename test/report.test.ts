@@ -9,6 +9,7 @@ import { openStore } from '../src/store/index.js';
 import { writeExampleSweep } from '../src/analysis/examplePopulation.js';
 import { loadSweeps } from '../src/analysis/load.js';
 import { buildReport } from '../src/analysis/report.js';
+import { parseSplit } from '../src/analysis/categorical.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'dse-report-'));
@@ -28,6 +29,7 @@ const FIGURES = [
   'fig-widths-1',
   'fig-curves-0',
   'fig-curves-1',
+  'fig-split-edf',
 ];
 
 before(async () => {
@@ -35,7 +37,8 @@ before(async () => {
   writeExampleSweep(store, { sweep: 'regnet', n: 48, seed: 4 });
   writeExampleSweep(store, { sweep: 'anynet', n: 40, seed: 5, space: 'anynet', bestFlops: 60e6 });
   store.close();
-  html = await buildReport(loadSweeps(['regnet', 'anynet'], db), { error: { at: 'final', split: 'val' }, bins: 3, top: 3, bootstrap: { samples: 1000, seed: 0 } });
+  // Filtered and split, so the browser also draws the split section and shows the filter's note.
+  html = await buildReport(loadSweeps(['regnet', 'anynet'], db, 'idx < 46'), { error: { at: 'final', split: 'val' }, bins: 3, top: 3, bootstrap: { samples: 1000, seed: 0 }, split: parseSplit('flops:2') });
   writeFileSync(reportPath, html);
 });
 
@@ -49,6 +52,8 @@ test('the report is one self-contained HTML file: inline SVG only, no scripts, s
   assert.match(html, /worst 1<\/td>/);
   assert.match(html, /Population rule/);
   assert.match(html, /w_j = [\d.]+ \+ [\d.]+ j/);
+  assert.match(html, /id="filter-note">Only the trials --filter keeps are analysed: filter idx &lt; 46: kept 46 of 48 trials of regnet, 40 of 40 trials of anynet\./);
+  assert.match(html, /<h2>Split by flops<\/h2>/);
 });
 
 test('opened in headless Chromium: no console errors, no requests beyond the file, every figure drawn', { timeout: 60_000, skip: !existsSync(CHROMIUM) && `chromium not found at ${CHROMIUM}` }, async () => {
@@ -97,9 +102,9 @@ test('a normalized EDF that cannot be drawn (empty bin) becomes a note, not a fa
 });
 
 test('the report shows what the results were trained with, from the trainings, and warns when a sweep mixes recipes', async () => {
-  // the two sweeps of the main report: one recipe, dataset, engine and dse version each, no warning
+  // the two sweeps of the main report (regnet filtered to 46 of its 48 trials): one recipe, dataset, engine and dse version each, no warning
   assert.match(html, /<section id="provenance">/);
-  assert.match(html, /<td>regnet<\/td><td>recipe<\/td><td>epochs 5, batch_size 128, [^<]*seed 4 \([0-9a-f]{12}\)<\/td><td>48<\/td>/);
+  assert.match(html, /<td>regnet<\/td><td>recipe<\/td><td>epochs 5, batch_size 128, [^<]*seed 4 \([0-9a-f]{12}\)<\/td><td>46<\/td>/);
   assert.match(html, /<td>anynet<\/td><td>dataset<\/td><td>synthetic 3x32px, 10 classes, all train \/ all test \(key example\)<\/td><td>40<\/td>/);
   assert.match(html, /<td>anynet<\/td><td>engine<\/td><td>torch on cpu<\/td><td>40<\/td>/);
   assert.doesNotMatch(html, /provenance-mixed/);

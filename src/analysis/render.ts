@@ -1,7 +1,8 @@
 /**
  * Figures: vega-lite specs compiled to vega and rendered server-side (View.toSVG with renderer
- * 'none': no canvas, no browser), and SVG to PNG with resvg. PNG text needs font files, so PNG
- * output first makes sure some exist and says how to get them if not.
+ * 'none': no canvas, no browser), SVG to PNG with resvg and SVG to vector PDF with pdfkit and
+ * svg-to-pdfkit. PNG and PDF text need font files, so they first make sure some exist and say how
+ * to get them if not; the PDF embeds the font (a subset), so it shows its text anywhere.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,7 +10,7 @@ import { extname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../util/errors.js';
-import { writeOutputFile } from '../util/files.js';
+import { STDOUT, writeOutputFile } from '../util/files.js';
 
 /** The family figures ask for: present on most Linux systems (fonts-dejavu-core), with generic fallbacks. */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -76,7 +77,7 @@ export function findFontFiles(sources: FontSources = {}): string[] {
  */
 export function renderPng(svg: string, opts: { scale?: number; fonts?: FontSources } = {}): Buffer {
   const found = findFontFiles(opts.fonts);
-  if (found.length === 0) throw new UserError('no fonts found for PNG text: install fonts-dejavu-core (apt-get install fonts-dejavu-core) or write SVG');
+  if (found.length === 0) throw new UserError(`no fonts found for PNG text: ${NO_FONTS}`);
   const systemFonts = opts.fonts === undefined;
   const explicit = systemFonts ? PREFERRED_FONT_FILES.filter((f) => existsSync(f)) : found;
   const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
@@ -93,20 +94,95 @@ export function renderPng(svg: string, opts: { scale?: number; fonts?: FontSourc
   return resvg.render().asPng();
 }
 
-export type FigureFormat = 'svg' | 'png';
+const NO_FONTS = 'install fonts-dejavu-core (apt-get install fonts-dejavu-core) or write SVG';
 
-/** The format an output path asks for, by extension; a UserError naming the flag otherwise. */
-export function figureFormat(path: string, flag = '-o'): FigureFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.svg') return 'svg';
-  if (ext === '.png') return 'png';
-  throw new UserError(`${flag}: expected a file name ending in .svg or .png, got "${path}"`);
+/** A PDFKit document, as far as the PDF renderer uses it (svg-to-pdfkit ships no types). */
+type PdfDocument = InstanceType<typeof import('pdfkit')>;
+type SvgToPdf = (doc: PdfDocument, svg: string, x: number, y: number, opts: Record<string, unknown>) => void;
+
+/** The regular and bold faces a PDF embeds: DejaVu Sans when present (the figures' family), else the first TrueType font found. */
+function pdfFonts(fonts?: FontSources): { regular: string; bold: string } {
+  const found = findFontFiles(fonts).filter((f) => /\.(ttf|otf)$/i.test(f));
+  const regular = found.find((f) => f.endsWith('/DejaVuSans.ttf')) ?? found[0];
+  if (!regular) throw new UserError(`no fonts found for PDF text: ${NO_FONTS}`);
+  return { regular, bold: found.find((f) => f.endsWith('/DejaVuSans-Bold.ttf')) ?? regular };
 }
 
-/** Renders a spec and writes it as SVG or PNG (by the path's extension). */
-export async function writeFigure(path: string, spec: TopLevelSpec, flag = '-o'): Promise<void> {
-  const format = figureFormat(path, flag);
+/**
+ * Renders SVG to a one-page vector PDF of the SVG's size (1 SVG pixel = 1 PDF point), its text in
+ * an embedded font. The creation date is fixed, so the same figure gives the same bytes.
+ */
+export async function renderPdf(svg: string, opts: { fonts?: FontSources } = {}): Promise<Buffer> {
+  const size = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  if (!size) throw new Error('renderPdf: the SVG has no width and height');
+  const [width, height] = [Number(size[1]), Number(size[2])];
+  const faces = pdfFonts(opts.fonts);
+  const require = createRequire(import.meta.url);
+  const PDFDocument = require('pdfkit') as typeof import('pdfkit');
+  const svgToPdf = require('svg-to-pdfkit') as SvgToPdf;
+  const doc = new PDFDocument({ size: [width, height], margin: 0, info: { Creator: 'dse', Producer: 'dse', CreationDate: new Date(0) } });
+  doc.registerFont(FONT_FAMILY, faces.regular);
+  doc.registerFont(`${FONT_FAMILY}-Bold`, faces.bold);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  svgToPdf(doc, solidDashes(svg), 0, 0, {
+    width,
+    height,
+    assumePt: true,
+    fontCallback: (_family: string, bold: boolean) => (bold ? `${FONT_FAMILY}-Bold` : FONT_FAMILY),
+    warningCallback: () => {}, // unsupported SVG details are dropped, as a viewer would
+  });
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Dash patterns with a zero-length entry (vega draws solid legend lines as "1,0") made valid for
+ * PDF, which refuses zero lengths: a pattern whose gaps are all 0 is dropped (solid), other zeros
+ * become tiny. (An odd-length pattern repeats, so each entry is a dash once and a gap once.)
+ */
+function solidDashes(svg: string): string {
+  return svg.replace(/ stroke-dasharray="([^"]*)"/g, (whole, pattern: string) => {
+    const lengths = pattern.split(/[\s,]+/).map(Number);
+    if (lengths.length % 2 === 0 && lengths.every((l, i) => i % 2 === 0 || l === 0)) return '';
+    return ` stroke-dasharray="${lengths.map((l) => (l === 0 ? 0.001 : l)).join(',')}"`;
+  });
+}
+
+export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+/** What `-o -` writes when no figure format is given (and the default file's format). */
+export const DEFAULT_STDOUT_FORMAT: FigureFormat = 'svg';
+export const FIGURE_FORMAT_FLAG = '--figure-format';
+
+/**
+ * The format of a figure output: by the path's extension, or for `-o -` (stdout) the explicit
+ * format (default SVG). A UserError naming the flag otherwise, or when the two disagree.
+ */
+export function figureFormat(path: string, flag = '-o', explicit?: string): FigureFormat {
+  if (explicit !== undefined && !(FIGURE_FORMATS as readonly string[]).includes(explicit)) {
+    throw new UserError(`${FIGURE_FORMAT_FLAG}: expected ${FIGURE_FORMATS.join(', ')}, got "${explicit}"`);
+  }
+  if (path === STDOUT) return (explicit as FigureFormat | undefined) ?? DEFAULT_STDOUT_FORMAT;
+  const ext = extname(path).toLowerCase().slice(1);
+  const byName = (FIGURE_FORMATS as readonly string[]).includes(ext) ? (ext as FigureFormat) : null;
+  if (!byName) throw new UserError(`${flag}: expected a file name ending in ${FIGURE_FORMATS.map((f) => `.${f}`).join(', ')} or - (stdout), got "${path}"`);
+  if (explicit !== undefined && explicit !== byName) throw new UserError(`${FIGURE_FORMAT_FLAG} ${explicit}: ${flag} ${path} is a .${byName} file; the format is given by the file name (${FIGURE_FORMAT_FLAG} is for ${flag} -)`);
+  return byName;
+}
+
+/** The figure's bytes in a format. */
+export async function figureBytes(spec: TopLevelSpec, format: FigureFormat): Promise<string | Buffer> {
   const svg = await renderSvg(spec);
-  writeOutputFile(path, format === 'svg' ? svg : renderPng(svg), flag);
+  if (format === 'svg') return svg;
+  return format === 'png' ? renderPng(svg) : renderPdf(svg);
+}
+
+/** Renders a spec and writes it as SVG, PNG or PDF (by the path's extension, or `format` for `-` = stdout). */
+export async function writeFigure(path: string, spec: TopLevelSpec, flag = '-o', format?: string): Promise<void> {
+  const resolved = figureFormat(path, flag, format);
+  writeOutputFile(path, await figureBytes(spec, resolved), flag);
 }
 

@@ -21,7 +21,8 @@ import {
   widthsFigure,
   type Population,
 } from './figures.js';
-import type { LoadedSweep } from './load.js';
+import { SPLIT_COLUMNS, type SplitSpec, splitPopulations, splitRows, splitStats, splitTitle } from './categorical.js';
+import { filterNote, type LoadedSweep } from './load.js';
 import { errorLabel, type ErrorKind, maxStages, parameterNames } from './metrics.js';
 import { bestWorstRules } from './populationRule.js';
 import { renderSvg } from './render.js';
@@ -40,6 +41,8 @@ export interface ReportOptions {
   /** Threads for fitting the width rule to trials without a stored fit (default: all cores). */
   fitThreads?: number;
   title?: string;
+  /** Adds a section splitting every sweep by this (`--split`): the parts' EDFs and bootstrap table. */
+  split?: SplitSpec;
 }
 
 /** Scatter metrics, in order; each is drawn for the sweeps that have it. */
@@ -60,7 +63,9 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
   const pops: Population[] = scored.map((p) => ({ ...p, models: p.models.map((m) => (m.trial.fit ? m : { ...m, trial: { ...m.trial, fit: fits.get(m.trial.id) ?? null } })) }));
 
   const sections: Section[] = [];
-  sections.push({ title: 'Sweeps', id: 'sweeps', html: summaryTable(sweeps, pops, opts.error) });
+  const filtered = filterNote(sweeps);
+  const filterHtml = filtered ? `<p class="note" id="filter-note">${escapeHtml(`Only the trials --filter keeps are analysed: ${filtered}.`)}</p>\n` : '';
+  sections.push({ title: 'Sweeps', id: 'sweeps', html: filterHtml + summaryTable(sweeps, pops, opts.error) });
   sections.push({ title: 'What the results were trained with', id: 'provenance', html: provenanceHtml(sweeps, pops) });
   const noise = seedNoiseHtml(pops, opts.error);
   if (noise) sections.push({ title: 'Seed noise', id: 'seed-noise', html: noise });
@@ -73,6 +78,7 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
   }
   edfs.push(await figureHtml('fig-efficiency', efficiencyFigure(pops, opts.error), 'Random search efficiency: the expected best error among k models drawn from each sweep.'));
   sections.push({ title: 'Error distributions', id: 'edf', html: edfs.join('\n') });
+  if (opts.split) sections.push({ title: `Split by ${opts.split.name}`, id: 'split', html: await splitHtml(pops, opts.split, opts) });
 
   const trained = pops.flatMap((p) => p.models.map((m) => m.trial));
   const parameters = parameterNames(trained).filter((n) => !REPORT_METRICS.includes(n) && !['ds', 'ws', 'ss', 'gs', 'bs'].includes(n));
@@ -102,6 +108,18 @@ export async function buildReport(sweeps: readonly LoadedSweep[], opts: ReportOp
   sections.push({ title: 'Best and worst models', id: 'models', html: pops.map((p) => modelsTable(p, fits, opts.top, opts.error)).join('\n') });
 
   return page(opts.title ?? `dse report: ${sweeps.map((s) => s.label).join(' vs ')}`, sections, opts.error);
+}
+
+/** The split's EDFs, one per part, and per sweep a table of its parts: models, best, median, bootstrap wins and interval. */
+async function splitHtml(pops: readonly Population[], spec: SplitSpec, opts: ReportOptions): Promise<string> {
+  const split = splitPopulations(pops, spec);
+  const html = [await figureHtml('fig-split-edf', edfFigure(split.parts, opts.error), `Error EDFs of each part, ${escapeHtml(splitTitle(split))}.`)];
+  for (const stats of splitStats(split, opts.bootstrap)) {
+    html.push(`<h3>${escapeHtml(stats.parent)}</h3>`);
+    html.push(`<p>${escapeHtml(`${stats.n} models ${splitTitle(split)}; wins: the share of ${opts.bootstrap.samples ?? 10000} bootstrap rounds (${Math.round((opts.bootstrap.fraction ?? 0.25) * 100)}% of the models each) whose best model is in the part; best 95%: the interval of the part's best error over the rounds.`)}</p>`);
+    html.push(table([spec.name, ...SPLIT_COLUMNS], splitRows(stats)));
+  }
+  return html.join('\n');
 }
 
 async function figureHtml(id: string, spec: TopLevelSpec, caption: string): Promise<string> {

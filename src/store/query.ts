@@ -65,6 +65,16 @@ export function queryTrials(store: Store, q: TrialQuery): QueryResult {
   return run(store, sql, params, q.where?.trim() ? '--where' : '--columns');
 }
 
+/**
+ * The ids of a sweep's trials that a filter (the --where grammar) keeps, e.g. the analysis
+ * commands' --filter. Problems are one-line UserErrors naming `flag`.
+ */
+export function filteredTrialIds(store: Store, sweep: string, expr: string, flag: string): Set<number> {
+  const where = compileWhere(expr, viewColumns(store.db), flag);
+  const result = run(store, `SELECT id FROM trials_view WHERE sweep = ? AND ${where.sql}`, [sweep, ...where.params], flag);
+  return new Set(result.rows.map((r) => Number(r.id)));
+}
+
 /** Runs the user's own SELECT (`dse query --sql`). */
 export function querySql(store: Store, sql: string): QueryResult {
   return run(store, sql, [], '--sql');

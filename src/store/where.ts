@@ -85,8 +85,8 @@ class FilterError extends Error {
   }
 }
 
-/** Compiles a --where expression over `columns`; every problem is a one-line UserError. */
-export function compileWhere(expr: string, columns: readonly string[]): CompiledWhere {
+/** Compiles a filter expression over `columns`; every problem is a one-line UserError naming `flag`. */
+export function compileWhere(expr: string, columns: readonly string[], flag = '--where'): CompiledWhere {
   try {
     const parser = new Parser(tokenize(expr), columns);
     const sql = parser.parse();
@@ -94,7 +94,7 @@ export function compileWhere(expr: string, columns: readonly string[]): Compiled
   } catch (e) {
     if (!(e instanceof FilterError)) throw e;
     throw new UserError(
-      `--where: ${e.what} at column ${e.at} of "${expr}"${e.hint}; write a filter like "error < 0.3 AND flops > 1e8" (columns: ${columns.join(', ')})`,
+      `${flag}: ${e.what} at column ${e.at} of "${expr}"${e.hint}; write a filter like "error < 0.3 AND flops > 1e8" (columns: ${columns.join(', ')})`,
     );
   }
 }

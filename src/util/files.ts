@@ -69,11 +69,16 @@ function firstInvalidUtf8(b: Buffer): number {
   return Math.max(0, b.length - 1);
 }
 
+/** The output name that means standard output (`-o -`). */
+export const STDOUT = '-';
+
 /**
  * Checks that `path` can be written as an output file, before the work that produces it: its
  * folder exists and is a folder, it is not itself a directory, and its name is not too long.
+ * STDOUT ("-") always can.
  */
 export function checkOutputFile(path: string, flag: string): void {
+  if (path === STDOUT) return;
   const name = basename(path);
   if (path === '' || name === '') throw new UserError(`${flag}: expected a file name, got "${path}"`);
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new UserError(`${flag}: the file name is ${Buffer.byteLength(name)} bytes long; file systems take at most ${MAX_NAME_BYTES}`);
@@ -102,9 +107,14 @@ export function checkOutputFile(path: string, flag: string): void {
 
 /**
  * Writes an output file whole or not at all (a temporary file renamed over it), after the checks of
- * checkOutputFile; a failure (a full disk) is a UserError naming the flag and the reason.
+ * checkOutputFile; a failure (a full disk) is a UserError naming the flag and the reason. STDOUT
+ * ("-") writes the data to standard output instead.
  */
 export function writeOutputFile(path: string, data: string | Buffer, flag: string): void {
+  if (path === STDOUT) {
+    process.stdout.write(data);
+    return;
+  }
   checkOutputFile(path, flag);
   const tmp = `${path}.tmp-${process.pid}`;
   try {

@@ -386,7 +386,7 @@ const readCases: BadInputCase[] = [
   cli('export -o under a file', ['export', 'tiny-test', '-o', 'afile/x.json'], ['-o', 'afile'], withDb({ afile: 'x' })),
   cli('export -o a long name', ['export', 'tiny-test', '-o', `${'o'.repeat(300)}.json`], ['-o', 'at most 255']),
   cli('export a 100,000-character sweep name', ['export', 'x'.repeat(100_000)], ['x'], withDb()),
-  cli('plot edf -o a .txt', ['plot', 'edf', 'tiny-test', '-o', 'x.txt'], ['-o', '.svg or .png'], withDb()),
+  cli('plot edf -o a .txt', ['plot', 'edf', 'tiny-test', '-o', 'x.txt'], ['-o', '.svg, .png, .pdf'], withDb()),
   cli('plot edf -o into a missing folder', ['plot', 'edf', 'tiny-test', '-o', 'nodir/x.svg'], ['-o', 'does not exist'], withDb()),
   cli('plot edf an unknown sweep', ['plot', 'edf', 'nope'], ['nope'], withDb()),
   cli('plot edf --error weird', ['plot', 'edf', 'tiny-test', '--error', 'weird'], ['--error', 'weird'], withDb()),
@@ -398,6 +398,17 @@ const readCases: BadInputCase[] = [
   cli('fit --top 0', ['fit', 'tiny-test', '--top', '0'], ['--top'], withDb()),
   cli('fit --wa nonsense', ['fit', 'tiny-test', '--wa', 'a:b:c'], ['--wa'], withDb()),
   cli('fit -o into a missing folder', ['fit', 'tiny-test', '-o', 'nodir/fit.svg'], ['-o', 'does not exist'], withDb()),
+  cli('plot edf --filter unfinished', ['plot', 'edf', 'tiny-test', '--filter', 'flops <'], ['--filter', 'column 8', 'flops <'], withDb()),
+  cli('plot scatter --filter an unknown column', ['plot', 'scatter', 'tiny-test', '--x', 'flops', '--filter', 'flopz > 1'], ['--filter', 'no such column: flopz'], withDb()),
+  cli('analyze --filter keeping nothing', ['analyze', 'tiny-test', '--filter', 'flops < 0'], ['--filter "flops < 0"', 'keeps none'], withDb()),
+  cli('fit --filter keeping nothing', ['fit', 'tiny-test', '--filter', 'idx < 0'], ['--filter "idx < 0"', 'keeps none'], withDb()),
+  cli('plot edf --split an unknown name', ['plot', 'edf', 'tiny-test', '--split', 'colour'], ['--split', 'colour'], withDb()),
+  cli('plot edf --split one bin', ['plot', 'edf', 'tiny-test', '--split', 'flops:1'], ['--split', 'k >= 2'], withDb()),
+  cli('plot scatter --split edges not ascending', ['plot', 'scatter', 'tiny-test', '--x', 'flops', '--split', 'flops:400M,200M'], ['--split', 'ascend'], withDb()),
+  cli('analyze --split bad bins', ['analyze', 'tiny-test', '--split', 'flops:0,x'], ['--split', 'name:e0,e1'], withDb()),
+  cli('plot edf --figure-format gif', ['plot', 'edf', 'tiny-test', '-o', '-', '--figure-format', 'gif'], ['--figure-format', 'gif'], withDb()),
+  cli('plot edf --figure-format against the -o extension', ['plot', 'edf', 'tiny-test', '-o', 'x.svg', '--figure-format', 'pdf'], ['--figure-format pdf', '.svg'], withDb()),
+  cli('fit --figure-format without -o', ['fit', 'tiny-test', '--figure-format', 'pdf'], ['--figure-format', '-o -'], withDb()),
 ];
 
 export const BAD_INPUTS: BadInputCase[] = [...valueCases, ...textCases, ...runFlagCases, ...modelCases, ...readCases];

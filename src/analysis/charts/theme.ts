@@ -39,3 +39,12 @@ export function figure(body: Record<string, unknown>, title?: string, subtitle?:
     ...body,
   } as TopLevelSpec;
 }
+
+/** The figure with one more subtitle line (e.g. the filter its models passed). */
+export function withNote(spec: TopLevelSpec, note: string | null): TopLevelSpec {
+  if (!note) return spec;
+  const title = (spec as { title?: string | { text: string; subtitle?: string | string[] } }).title;
+  if (title === undefined || typeof title === 'string') return { ...spec, title: { text: title ?? '', subtitle: note } } as TopLevelSpec;
+  const subtitle = title.subtitle === undefined ? [] : Array.isArray(title.subtitle) ? title.subtitle : [title.subtitle];
+  return { ...spec, title: { ...title, subtitle: [...subtitle, note] } } as TopLevelSpec;
+}

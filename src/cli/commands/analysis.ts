@@ -1,6 +1,8 @@
 /**
  * Analysis commands: `dse fit` (the width-rule fit, stored per trial), `dse plot edf|scatter|widths|
- * curves|efficiency` (one figure, SVG or PNG) and `dse analyze` (a self-contained HTML report).
+ * curves|efficiency` (one figure, SVG, PNG or PDF) and `dse analyze` (a self-contained HTML report).
+ * Every one takes --filter (the trials `dse query --where` would select); `-o -` writes to stdout,
+ * and then every message goes to stderr.
  *
  * Sweeps are named `name` (found through --db, else db/<name>.sqlite, else any db/*.sqlite holding
  * it) or `file.sqlite:name`, so sweeps in different database files compare in one command.
@@ -15,8 +17,8 @@ import { blockWidths, renderTable } from '../../space/index.js';
 import type { TrialRecord } from '../../store/types.js';
 import { UserError } from '../../util/errors.js';
 import { type BootstrapOptions, percentileSorted } from '../../analysis/bootstrap.js';
-import { fmt } from '../../analysis/charts/theme.js';
-import { categoryBootstrap, splitPopulations } from '../../analysis/categorical.js';
+import { fmt, withNote } from '../../analysis/charts/theme.js';
+import { DEFAULT_SPLIT_BINS, MAX_SPLIT_VALUES, parseSplit, SPLIT_COLUMNS, splitPopulations, splitRows, splitStats, splitTitle, type SplitSpec } from '../../analysis/categorical.js';
 import { edfAt } from '../../analysis/edf.js';
 import {
   curvesFigure,
@@ -34,17 +36,20 @@ import {
 } from '../../analysis/figures.js';
 import { fitWidthRules } from '../../analysis/fitPool.js';
 import { DEFAULT_FIT_GRID, type FitGrid, parseAxisRange, resolveGrid } from '../../analysis/grid.js';
-import { type LoadedSweep, loadSweeps, parseSweepRef } from '../../analysis/load.js';
+import { FILTER_FLAG, filterNote, type LoadedSweep, loadSweeps, parseSweepRef, readFilteredTrials } from '../../analysis/load.js';
 import { DEFAULT_ERROR_KIND, type ErrorKind, errorLabel, fallbackNotes, metric, parseErrorKind, scoredTrials } from '../../analysis/metrics.js';
 import { bestWorstRules } from '../../analysis/populationRule.js';
-import { figureFormat, writeFigure } from '../../analysis/render.js';
-import { checkOutputFile, writeOutputFile } from '../../util/files.js';
+import { DEFAULT_STDOUT_FORMAT, FIGURE_FORMAT_FLAG, FIGURE_FORMATS, figureFormat, writeFigure } from '../../analysis/render.js';
+import { checkOutputFile, STDOUT, writeOutputFile } from '../../util/files.js';
 import { buildReport } from '../../analysis/report.js';
 import type { WidthFit } from '../../analysis/widthFit.js';
 
 const DB_HELP = 'database file for sweeps named without one (default: db/<sweep>.sqlite, or whichever db/*.sqlite holds it)';
 const THREADS_HELP = 'worker threads for fitting the width rule (fewer than 500 models are fitted in one thread)';
 const ERROR_HELP = 'which error: final (after the last epoch, as dse query "error") or best (lowest over epochs, as pycls)';
+const FILTER_HELP = 'analyse only the trials this filter keeps: the --where grammar of dse query over its columns (any stored parameter or metric), e.g. "flops < 150e6 AND group_w >= 8"';
+const FIGURE_FORMAT_HELP = `the figure's format with -o - (stdout), or of the default file without -o: ${FIGURE_FORMATS.join(', ')} (default: ${DEFAULT_STDOUT_FORMAT}); a named file takes its extension's`;
+const SPLIT_HELP = `one part per value of any parameter or metric (act, se_r, k[2], ...; a number with more than ${MAX_SPLIT_VALUES} values: ${DEFAULT_SPLIT_BINS} quantile bins), name:k for k quantile bins (flops:4), or name:e0,e1,... for bins with these edges (flops:0,200M,400M,inf)`;
 const METRIC_HELP = 'which split ranks the models: val (the validation split held out of the training set; a model trained without one falls back to its test error, with a note) or test';
 
 interface CommonFlags {
@@ -52,18 +57,32 @@ interface CommonFlags {
   output?: string;
   error: string;
   metric: string;
+  filter?: string;
+  figureFormat?: string;
 }
 
-/** The sweeps, saying on stderr which of them fall back to test errors. */
-function loadRanked(refs: readonly string[], db: string | undefined, kind: ErrorKind): LoadedSweep[] {
-  const sweeps = loadSweeps(refs, db);
+/** The sweeps (their trials --filter keeps), saying on stderr which of them fall back to test errors. */
+function loadRanked(refs: readonly string[], flags: CommonFlags, kind: ErrorKind): LoadedSweep[] {
+  const sweeps = loadSweeps(refs, flags.db, flags.filter);
   for (const note of fallbackNotes(sweeps, kind)) process.stderr.write(`${note}\n`);
   return sweeps;
 }
 
+/** The options every figure command shares: the filter and the figure format for -o -. */
+function figureOptions(command: Command): Command {
+  return command.option(`${FILTER_FLAG} <expr>`, FILTER_HELP).option(`${FIGURE_FORMAT_FLAG} <format>`, FIGURE_FORMAT_HELP);
+}
+
+/** Writes a figure of the sweeps, its subtitle stating the filter, and says so (on stderr when the figure went to stdout). */
+async function emitFigure(output: string, spec: TopLevelSpec, sweeps: readonly LoadedSweep[], flags: CommonFlags): Promise<void> {
+  const note = filterNote(sweeps);
+  await writeFigure(output, withNote(spec, note), '-o', flags.figureFormat);
+  say(output, `wrote ${output === STDOUT ? 'the figure to stdout' : output}${note ? ` (${note})` : ''}`);
+}
+
 export function registerAnalysis(program: Command): void {
   registerFit(program);
-  const plot = program.command('plot').description('draw one figure of one or more sweeps, as SVG or PNG (by the -o extension)');
+  const plot = program.command('plot').description('draw one figure of one or more sweeps, as SVG, PNG or PDF (by the -o extension; -o - writes to stdout)');
   registerPlotEdf(plot);
   registerPlotScatter(plot);
   registerPlotWidths(plot);
@@ -81,19 +100,21 @@ function registerFit(program: Command): void {
     .option('--top <k>', 'models in the best and worst groups of the population rule', '10')
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
-    .option('-o, --output <file>', 'also plot e_fit against error (.svg or .png)')
+    .option('-o, --output <file>', 'also plot e_fit against error (.svg, .png, .pdf, or - for stdout)')
     .option('--w0 <min:max:step>', 'w0 grid', axisText(DEFAULT_FIT_GRID.w0))
     .option('--wa <min:max:step>', 'wa grid', axisText(DEFAULT_FIT_GRID.wa))
     .option('--wm <min:max:step>', 'wm grid', axisText(DEFAULT_FIT_GRID.wm))
     .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
     .option('--dry-run', 'print, but do not store the fits')
+    .option(`${FILTER_FLAG} <expr>`, `${FILTER_HELP}; only these are fitted and stored`)
+    .option(`${FIGURE_FORMAT_FLAG} <format>`, FIGURE_FORMAT_HELP)
     .action(async (sweepRef: string, flags: CommonFlags & { top: string; w0: string; wa: string; wm: string; threads: string; dryRun?: boolean }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
       const top = positiveInt('--top', flags.top);
       if (flags.output) {
-        figureFormat(flags.output);
+        figureFormat(flags.output, '-o', flags.figureFormat);
         checkOutputFile(flags.output, '-o');
-      }
+      } else if (flags.figureFormat !== undefined) throw new UserError(`${FIGURE_FORMAT_FLAG}: applies to the plot of -o -; add -o -`);
       const grid: FitGrid = { w0: parseAxisRange('--w0', flags.w0), wa: parseAxisRange('--wa', flags.wa), wm: parseAxisRange('--wm', flags.wm) };
       resolveGrid(grid); // grid errors before the store is opened
       const threads = positiveInt('--threads', flags.threads);
@@ -104,9 +125,10 @@ function registerFit(program: Command): void {
       const store = openStore(path, { readonly: !!flags.dryRun });
       try {
         const sweep = store.requireSweep(ref.name);
-        const trials = store.readTrials(sweep.name);
+        const { trials, filter } = readFilteredTrials(store, sweep.name, flags.filter);
         if (trials.length === 0) throw new UserError(`sweep ${sweep.name} has no trials`);
-        for (const note of fallbackNotes([{ label: sweep.name, trials }], kind)) process.stderr.write(`${note}\n`);
+        const loaded = [{ label: sweep.name, sweep, trials, dbPath: path, filter }];
+        for (const note of fallbackNotes(loaded, kind)) process.stderr.write(`${note}\n`);
         const started = performance.now();
         const computed = await fitWidthRules(trials.map((t) => blockWidths(t.spec)), grid, { threads });
         const fits = trials.map((t, i) => ({ trialId: t.id, ...computed[i] }));
@@ -115,12 +137,12 @@ function registerFit(program: Command): void {
         if (!flags.dryRun) store.saveWidthFits(sweep.name, fits);
         const byId = new Map<number, WidthFit>(fits.map((f) => [f.trialId, f]));
         const fitted = trials.map((t) => ({ ...t, fit: byId.get(t.id) ?? null }));
-        print(fitReport(sweep.name, fitted, fits, seconds, top, kind, !flags.dryRun));
+        const note = filterNote(loaded);
+        say(flags.output, [...(note ? [note] : []), fitReport(sweep.name, fitted, fits, seconds, top, kind, !flags.dryRun)].join('\n'));
         if (flags.output) {
           const pops = [{ label: sweep.name, models: scoredTrials(fitted, kind) }];
           requireTrained(pops);
-          await writeFigure(flags.output, fitFigure(pops, byId, kind));
-          print(`wrote ${flags.output}`);
+          await emitFigure(flags.output, fitFigure(pops, byId, kind), loaded, flags);
         }
       } finally {
         store.close();
@@ -152,12 +174,11 @@ function fitReport(name: string, trials: readonly TrialRecord[], fits: readonly 
 }
 
 function registerPlotEdf(plot: Command): void {
-  plot
-    .command('edf')
+  figureOptions(plot.command('edf'))
     .description('error EDFs of sweeps, overlaid (legend: n | min | mean); optionally complexity-normalized')
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-edf.svg)')
+    .option('-o, --output <file>', 'output .svg, .png, .pdf or - for stdout (default: <first sweep>-edf.svg)')
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--normalized <by>', 'weigh models so each complexity bin counts equally: flops | params')
@@ -166,69 +187,68 @@ function registerPlotEdf(plot: Command): void {
     .option('--linear-bins', 'linear instead of log-spaced bins')
     .option('--at <errors>', 'also print F(e) at these errors, comma-separated')
     .option('--inclusive', 'with --at: F(e) counts errors <= e instead of < e')
-    .option('--split <param>', 'one EDF per value of a parameter (act, op, variant, se_r, k[2], ...), and print per value: models, best and median error, and the bootstrap share of rounds it wins')
+    .option('--split <param>', `${SPLIT_HELP}; one EDF per part, and print per part: models, best and median error, and the bootstrap share of rounds it wins`)
     .option('--samples <B>', 'bootstrap rounds (with --split)', '10000')
     .option('--fraction <share>', 'share of the models drawn per round (with --split)', '0.25')
     .option('--seed <n>', 'bootstrap seed (with --split)', '0')
     .action(async (refs: string[], flags: CommonFlags & { normalized?: string; bins: string; range?: string; linearBins?: boolean; at?: string; inclusive?: boolean; split?: string; samples: string; fraction: string; seed: string }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
-      const output = outputPath(flags.output, refs, flags.normalized ? `edf-${flags.normalized}` : 'edf');
+      const output = outputPath(flags, refs, flags.normalized ? `edf-${flags.normalized}` : 'edf');
+      const splitBy = flags.split === undefined ? null : parseSplit(flags.split);
       let normalize: NormalizeOptions | undefined;
       if (flags.normalized !== undefined) {
         if (flags.normalized !== 'flops' && flags.normalized !== 'params') throw new UserError(`--normalized: expected flops or params, got "${flags.normalized}"`);
         normalize = { by: flags.normalized, bins: positiveInt('--bins', flags.bins), range: flags.range ? parseRange(flags.range) : undefined, scale: flags.linearBins ? 'linear' : 'log' };
       } else if (flags.range || flags.linearBins) throw new UserError('--range and --linear-bins apply to --normalized EDFs; add --normalized flops|params');
       const points = flags.at === undefined ? undefined : numberList('--at', flags.at);
-      const sweeps = populations(loadRanked(refs, flags.db, kind), kind);
+      const bootstrap = bootstrapFlags(flags);
+      const loaded = loadRanked(refs, flags, kind);
+      const sweeps = populations(loaded, kind);
       requireTrained(sweeps);
-      const split = flags.split === undefined ? null : splitPopulations(sweeps, flags.split);
-      const pops = split ?? sweeps;
-      await writeFigure(output, edfFigure(pops, kind, normalize));
+      const split = splitBy ? splitPopulations(sweeps, splitBy) : null;
+      const pops = split?.parts ?? sweeps;
+      await emitFigure(output, edfFigure(pops, kind, normalize), loaded, flags);
       if (split) {
-        const bootstrap = bootstrapFlags(flags);
-        for (const p of sweeps) {
-          const parts = split.filter((s) => s.parent === p.label);
-          const models = parts.flatMap((s) => s.models);
-          const stats = categoryBootstrap(models, parts.flatMap((s) => s.models.map(() => s.value)), bootstrap);
-          print(`${p.label}, by ${flags.split} (bootstrap: ${bootstrap.samples} rounds of ${Math.round((bootstrap.fraction ?? 0.25) * 100)}% of ${models.length} models):`);
-          const rows = stats.map((c) => [c.value, String(c.n), c.min.toFixed(2), c.median.toFixed(2), `${(100 * c.wins).toFixed(1)}%`, Number.isNaN(c.bestLo) ? '--' : `[${c.bestLo.toFixed(2)}, ${c.bestHi.toFixed(2)}]`]);
-          print(renderTable([flags.split!, 'n', 'min', 'median', 'wins', 'best 95%'], rows).map((l) => `  ${l}`).join('\n'));
+        for (const stats of splitStats(split, bootstrap)) {
+          say(output, `${stats.parent}, ${splitTitle(split)} (bootstrap: ${bootstrap.samples} rounds of ${Math.round((bootstrap.fraction ?? 0.25) * 100)}% of ${stats.n} models):`);
+          say(output, renderTable([split.spec.name, ...SPLIT_COLUMNS], splitRows(stats)).map((l) => `  ${l}`).join('\n'));
         }
       }
       if (points) {
         for (const p of pops) {
           const values = edfAt(p.models.map((m) => m.error), points, { inclusive: flags.inclusive });
-          print(`${p.label}: ${points.map((e, i) => `F(${flags.inclusive ? '<=' : '<'}${e}) = ${fmt(values[i], 4)}`).join(', ')}`);
+          say(output, `${p.label}: ${points.map((e, i) => `F(${flags.inclusive ? '<=' : '<'}${e}) = ${fmt(values[i], 4)}`).join(', ')}`);
         }
       }
-      print(`wrote ${output}`);
     });
 }
 
 function registerPlotScatter(plot: Command): void {
-  plot
-    .command('scatter')
+  figureOptions(plot.command('scatter'))
     .description('error against a metric, with the bootstrap best value and its 95% interval')
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .requiredOption('--x <metric>', 'flops, params, acts, depth, num_stages, w0, wa, wm, group_w, bot_mul, se_r, e_fit, fit_w0/wa/wm, ws[i], ds[i], gs[i], bs[i]')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-<metric>.svg)')
+    .option('-o, --output <file>', 'output .svg, .png, .pdf or - for stdout (default: <first sweep>-<metric>.svg)')
+    .option('--split <param>', `${SPLIT_HELP}; one panel, colour and bootstrap per part`)
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--samples <B>', 'bootstrap rounds', '10000')
     .option('--fraction <share>', 'share of the models drawn per round', '0.25')
     .option('--seed <n>', 'bootstrap seed', '0')
-    .action(async (refs: string[], flags: CommonFlags & { x: string; samples: string; fraction: string; seed: string }) => {
+    .action(async (refs: string[], flags: CommonFlags & { x: string; split?: string; samples: string; fraction: string; seed: string }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
       metric(flags.x); // an unknown metric is refused before any sweep is read
-      const output = outputPath(flags.output, refs, flags.x.replace(/[^a-z0-9_]/gi, ''));
+      const splitBy = flags.split === undefined ? null : parseSplit(flags.split);
+      const output = outputPath(flags, refs, flags.x.replace(/[^a-z0-9_]/gi, ''));
       const bootstrap = bootstrapFlags(flags);
-      const pops = populations(loadRanked(refs, flags.db, kind), kind);
-      requireTrained(pops);
+      const loaded = loadRanked(refs, flags, kind);
+      const sweeps = populations(loaded, kind);
+      requireTrained(sweeps);
+      const pops = splitBy ? splitPopulations(sweeps, splitBy).parts : sweeps;
       const spec = scatterFigure(pops, flags.x, kind, bootstrap);
       if (!spec) throw new UserError(`--x ${flags.x}: no trained model of ${pops.map((p) => p.label).join(', ')} has two or more distinct values of it`);
-      await writeFigure(output, spec);
-      print(`wrote ${output}`);
+      await emitFigure(output, spec, loaded, flags);
     });
 }
 
@@ -263,45 +283,42 @@ function registerBestWorstPlot(
     figure: (pop: Population, best: number, worst: number, kind: ErrorKind) => Promise<TopLevelSpec>;
   },
 ): void {
-  plot
-    .command(def.name)
+  figureOptions(plot.command(def.name))
     .description(def.description)
     .argument('<sweep>', 'sweep name, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', `output .svg or .png (default: <sweep>-${def.name}.svg)`)
+    .option('-o, --output <file>', `output .svg, .png, .pdf or - for stdout (default: <sweep>-${def.name}.svg)`)
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--best <k>', 'best models', def.best)
     .option('--worst <k>', 'worst models', def.worst)
     .action(async (ref: string, flags: CommonFlags & { best: string; worst: string }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
-      const output = outputPath(flags.output, [ref], def.name);
+      const output = outputPath(flags, [ref], def.name);
       const best = nonNegativeInt('--best', flags.best);
       const worst = nonNegativeInt('--worst', flags.worst);
       if (best + worst === 0) throw new UserError('--best and --worst are both 0: nothing to draw');
-      const [pop] = populations(loadRanked([ref], flags.db, kind), kind);
+      const loaded = loadRanked([ref], flags, kind);
+      const [pop] = populations(loaded, kind);
       requireTrained([pop]);
-      await writeFigure(output, await def.figure(pop, best, worst, kind));
-      print(`wrote ${output}`);
+      await emitFigure(output, await def.figure(pop, best, worst, kind), loaded, flags);
     });
 }
 
 function registerPlotEfficiency(plot: Command): void {
-  plot
-    .command('efficiency')
+  figureOptions(plot.command('efficiency'))
     .description('random search efficiency: expected best error among k models drawn, exact, per sweep')
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .svg or .png (default: <first sweep>-efficiency.svg)')
+    .option('-o, --output <file>', 'output .svg, .png, .pdf or - for stdout (default: <first sweep>-efficiency.svg)')
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--replacement', 'draw with replacement')
     .action(async (refs: string[], flags: CommonFlags & { replacement?: boolean }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
-      const output = outputPath(flags.output, refs, 'efficiency');
-      const pops = populations(loadRanked(refs, flags.db, kind), kind);
-      await writeFigure(output, efficiencyFigure(pops, kind, !!flags.replacement));
-      print(`wrote ${output}`);
+      const output = outputPath(flags, refs, 'efficiency');
+      const loaded = loadRanked(refs, flags, kind);
+      await emitFigure(output, efficiencyFigure(populations(loaded, kind), kind, !!flags.replacement), loaded, flags);
     });
 }
 
@@ -311,7 +328,9 @@ function registerAnalyze(program: Command): void {
     .description('write a self-contained HTML report comparing sweeps: EDFs, bootstrap scatters, width-rule fits and profiles, curves, best/worst tables')
     .argument('<sweeps...>', 'sweep names, or file.sqlite:name')
     .option('--db <file>', DB_HELP)
-    .option('-o, --output <file>', 'output .html (default: <first sweep>-report.html)')
+    .option('-o, --output <file>', 'output .html, or - for stdout (default: <first sweep>-report.html)')
+    .option(`${FILTER_FLAG} <expr>`, FILTER_HELP)
+    .option('--split <param>', `${SPLIT_HELP}; adds a section of the parts' EDFs with per-part models, best and median error and bootstrap intervals`)
     .option('--error <kind>', ERROR_HELP, DEFAULT_ERROR_KIND.at)
     .option('--metric <split>', METRIC_HELP, DEFAULT_ERROR_KIND.split)
     .option('--top <k>', 'models per best / worst group', '5')
@@ -320,12 +339,14 @@ function registerAnalyze(program: Command): void {
     .option('--fraction <share>', 'share of the models drawn per bootstrap round', '0.25')
     .option('--seed <n>', 'bootstrap seed', '0')
     .option('--threads <n>', THREADS_HELP, String(availableParallelism()))
-    .action(async (refs: string[], flags: CommonFlags & { top: string; bins: string; samples: string; fraction: string; seed: string; threads: string }) => {
+    .action(async (refs: string[], flags: CommonFlags & { split?: string; top: string; bins: string; samples: string; fraction: string; seed: string; threads: string }) => {
       const kind = parseErrorKind(flags.error, flags.metric);
       const output = flags.output ?? `${parseSweepRef(refs[0]).name}-report.html`;
-      if (!/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, got "${output}"`);
+      if (output !== STDOUT && !/\.html?$/i.test(output)) throw new UserError(`-o: expected a file name ending in .html, or - for stdout, got "${output}"`);
       checkOutputFile(output, '-o');
-      const html = await buildReport(loadRanked(refs, flags.db, kind), {
+      const split: SplitSpec | undefined = flags.split === undefined ? undefined : parseSplit(flags.split);
+      const html = await buildReport(loadRanked(refs, flags, kind), {
+        split,
         error: kind,
         top: positiveInt('--top', flags.top),
         bins: positiveInt('--bins', flags.bins),
@@ -333,15 +354,16 @@ function registerAnalyze(program: Command): void {
         fitThreads: positiveInt('--threads', flags.threads),
       });
       writeOutputFile(output, html, '-o');
-      print(`wrote ${output}`);
+      say(output, `wrote ${output === STDOUT ? 'the report to stdout' : output}`);
     });
 }
 
 // ------------------------------------------------------------------ flag parsing
 
-function outputPath(output: string | undefined, refs: readonly string[], kind: string): string {
-  const path = output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.svg`;
-  figureFormat(path);
+/** The figure's output (checked, with its format, before any work), by default <first sweep>-<kind>.svg (or .png, .pdf by --figure-format). */
+function outputPath(flags: CommonFlags, refs: readonly string[], kind: string): string {
+  const path = flags.output ?? `${parseSweepRef(refs[0] ?? 'sweep').name}-${kind}.${flags.figureFormat ?? DEFAULT_STDOUT_FORMAT}`;
+  figureFormat(path, '-o', flags.figureFormat);
   checkOutputFile(path, '-o');
   return path;
 }
@@ -385,6 +407,7 @@ function axisText(r: { min: number; max: number; step: number }): string {
   return `${r.min}:${r.max}:${r.step}`;
 }
 
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+/** Prints a message: on stdout, or on stderr when the output went to stdout (`-o -`), which then holds the output only. */
+function say(output: string | undefined, text: string): void {
+  (output === STDOUT ? process.stderr : process.stdout).write(`${text}\n`);
 }
