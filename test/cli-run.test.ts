@@ -102,7 +102,7 @@ test('run, then status, ls, query and export; a trial forced to fail is retried,
   const run = await dse(['run', file], { cwd, env: { DSE_TEST_FAULT: 'nan@tiny-test:1' } });
   assert.equal(run.code, 3, `a run with a trial failed for good exits 3: ${run.stderr}`);
   assert.match(run.stdout, /^sweep tiny-test done: 3\/4 done, 1 failed; /m);
-  assert.match(run.stdout, /^failed for good this run: 0 out of memory, 0 timed out, 1 error\n {2}trial 1 \(error\): non-finite/m);
+  assert.match(run.stdout, /^failed for good this run: 0 out of memory, 0 timed out, 1 diverged, 0 error\n {2}trial 1 \(diverged\): non-finite train loss/m);
   assert.match(run.stderr, /trial 1 failed \(will retry\)/);
   assert.ok(existsSync(join(cwd, 'db', 'tiny-test.sqlite')), 'default database path db/<name>.sqlite');
 

@@ -65,7 +65,7 @@ test('an unknown key is located at the key, with a suggestion', () => {
   const text = VALID.replace('  epochs: 2', '  epochs: 2\n  epoch: 3');
   assert.equal(errorOf(text), 'exp.yaml:13:3: recipe.epoch: unknown key (did you mean epochs?)');
   assert.equal(errorOf(`${VALID}colour: red\n`).split(': unknown key')[0], 'exp.yaml:15:1: colour');
-  assert.match(errorOf(`${VALID}colour: red\n`), /expected one of: name, description, n, seed, space/);
+  assert.match(errorOf(`${VALID}colour: red\n`), /expected one of: name, description, n, seed, repeats, space/);
 });
 
 test('a wrong type or out-of-range value says what was expected and what the file says', () => {
